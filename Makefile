@@ -1,0 +1,59 @@
+# Frontdesk: `make dev` runs the whole product locally, `make test` checks everything.
+# Tools that take long to install live in a per-machine cache outside the clone (infra/tools.sh).
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+FRONTDESK_CACHE ?= $(HOME)/.cache/frontdesk
+export FRONTDESK_CACHE
+MOTO_PORT ?= 4566
+FRONTDESK_ADDR ?= 127.0.0.1:3000
+SAM := $(FRONTDESK_CACHE)/venv-sam/bin/sam
+CARGO_LAMBDA := $(FRONTDESK_CACHE)/venv-cargo-lambda/bin/cargo-lambda
+# Every function crate, by directory name (= package = binary = SAM `Binary`).
+FUNCTIONS := $(notdir $(wildcard crates/functions/*))
+
+# Table names of the local stack.
+LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
+	DYNAMODB_CLAIMS_TABLE=frontdesk-local-Claims \
+	DYNAMODB_API_KEYS_TABLE=frontdesk-local-ApiKeys
+
+.PHONY: help dev test check fmt clippy unit-and-integration validate-template build tools clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
+
+tools: ## Install the local-stack tools (moto, aws-sam-cli, cargo-lambda) once per machine
+	@infra/tools.sh all
+
+dev: ## Run every route on http://$(FRONTDESK_ADDR) against a local moto server; Ctrl-C stops it
+	@infra/tools.sh moto
+	cargo build -p devserver
+	infra/moto.sh --port $(MOTO_PORT) -- env $(LOCAL_TABLES) FRONTDESK_ADDR=$(FRONTDESK_ADDR) \
+		cargo run --quiet -p devserver
+
+test: fmt clippy unit-and-integration validate-template ## Everything CI checks
+
+fmt: ## Check formatting
+	cargo fmt --all -- --check
+
+clippy: ## Lint with warnings as errors
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+unit-and-integration: ## Unit tests, and integration tests against a moto server on a free port
+	@infra/tools.sh moto
+	infra/moto.sh -- cargo test --workspace --locked
+
+validate-template: ## sam validate --lint on template.yaml
+	@infra/tools.sh sam
+	AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+		$(SAM) validate --lint --template template.yaml --region us-east-1
+
+build: ## Release Lambda artifacts for arm64: target/lambda/<function>/bootstrap
+	@infra/tools.sh cargo-lambda
+	PATH="$(FRONTDESK_CACHE)/venv-cargo-lambda/bin:$$PATH" \
+		cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
+
+clean: ## Remove build output
+	cargo clean

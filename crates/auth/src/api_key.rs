@@ -1,0 +1,231 @@
+//! Tenant API keys: presented as `X-Api-Key: <key>` or `Authorization: Bearer <key>`, stored
+//! only as their SHA-256, and cached briefly per execution environment.
+//!
+//! Keys carry 256 random bits, so a fast hash is the right tool: there is nothing to brute-force,
+//! and a slow password hash would only add latency to every request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use domain::TenantId;
+use http_kit::ApiError;
+use sha2::{Digest, Sha256};
+use store::api_keys::{ApiKeyRecord, ApiKeyStore};
+
+/// Every key starts with this, so secret scanners and people can recognise one.
+pub const KEY_PREFIX: &str = "fdk_";
+/// How long a verified key is trusted without asking DynamoDB again; also how long a revoked key
+/// may keep working in an execution environment that saw it.
+const CACHE_TTL: Duration = Duration::from_secs(60);
+/// Bounds the cache so a flood of distinct keys cannot grow memory.
+const CACHE_CAPACITY: usize = 1_024;
+
+/// The lower-case hex SHA-256 of a key: what the table stores and is keyed by.
+pub fn hash_key(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// A newly made key. The plain key is shown once to whoever made it and then only its hash exists.
+#[derive(Debug, Clone)]
+pub struct IssuedKey {
+    pub key: String,
+    pub record: ApiKeyRecord,
+}
+
+impl IssuedKey {
+    /// Makes a random key for `tenant`.
+    pub fn generate(tenant: TenantId, label: &str, now_ms: u64) -> Self {
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret).expect("the operating system's random source is available");
+        Self::from_key(
+            format!("{KEY_PREFIX}{}", hex::encode(secret)),
+            tenant,
+            label,
+            now_ms,
+        )
+    }
+
+    /// The record for a key chosen elsewhere (the local stack's fixed demo keys).
+    pub fn from_key(key: String, tenant: TenantId, label: &str, now_ms: u64) -> Self {
+        let record = ApiKeyRecord {
+            key_hash: hash_key(&key),
+            tenant_id: tenant,
+            key_prefix: key.chars().take(12).collect(),
+            label: label.to_owned(),
+            created_at_ms: now_ms,
+        };
+        Self { key, record }
+    }
+}
+
+/// The key a request presents, if any: `X-Api-Key` first, then a Bearer token.
+pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    let from_header = headers
+        .get("x-api-key")
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim);
+    let from_bearer = || {
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                let (scheme, token) = value.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+    };
+    from_header
+        .or_else(from_bearer)
+        .filter(|key| !key.is_empty())
+}
+
+/// Verifies keys against the table, remembering recent answers.
+#[derive(Clone)]
+pub struct ApiKeys {
+    store: ApiKeyStore,
+    cache: Arc<Mutex<HashMap<String, (TenantId, Instant)>>>,
+}
+
+impl ApiKeys {
+    pub fn new(store: ApiKeyStore) -> Self {
+        Self {
+            store,
+            cache: Arc::default(),
+        }
+    }
+
+    /// The tenant a key belongs to; `Ok(None)` for a key that does not exist.
+    pub async fn tenant_of(&self, key: &str) -> Result<Option<TenantId>, store::StoreError> {
+        let hash = hash_key(key);
+        if let Some(tenant) = self.cached(&hash) {
+            return Ok(Some(tenant));
+        }
+        let Some(record) = self.store.find(&hash).await? else {
+            return Ok(None);
+        };
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.len() >= CACHE_CAPACITY {
+            cache.retain(|_, (_, verified)| verified.elapsed() < CACHE_TTL);
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(hash, (record.tenant_id.clone(), Instant::now()));
+        Ok(Some(record.tenant_id))
+    }
+
+    fn cached(&self, hash: &str) -> Option<TenantId> {
+        let cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache
+            .get(hash)
+            .filter(|(_, verified)| verified.elapsed() < CACHE_TTL)
+            .map(|(tenant, _)| tenant.clone())
+    }
+}
+
+/// The tenant whose valid API key the request carries; any handler taking it answers 401 to a
+/// request without one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant(pub TenantId);
+
+impl<S> FromRequestParts<S> for Tenant
+where
+    S: Send + Sync,
+    ApiKeys: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let key = presented_key(&parts.headers).ok_or_else(|| {
+            ApiError::unauthorized("Missing API key: send it as X-Api-Key or Authorization: Bearer")
+        })?;
+        match ApiKeys::from_ref(state).tenant_of(key).await {
+            Ok(Some(tenant)) => Ok(Self(tenant)),
+            Ok(None) => Err(ApiError::unauthorized("Invalid API key")),
+            Err(error) => Err(ApiError::internal("Could not verify the API key", &error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn reads_the_key_from_either_header() {
+        assert_eq!(
+            presented_key(&headers(&[("x-api-key", "fdk_a")])),
+            Some("fdk_a")
+        );
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "Bearer fdk_b")])),
+            Some("fdk_b")
+        );
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "bearer  fdk_c ")])),
+            Some("fdk_c")
+        );
+        assert_eq!(
+            presented_key(&headers(&[
+                ("x-api-key", "fdk_a"),
+                ("authorization", "Bearer fdk_b")
+            ])),
+            Some("fdk_a")
+        );
+    }
+
+    #[test]
+    fn other_schemes_and_blanks_are_no_key() {
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "Basic Zm9vOmJhcg==")])),
+            None
+        );
+        assert_eq!(
+            presented_key(&headers(&[("authorization", "Bearer ")])),
+            None
+        );
+        assert_eq!(presented_key(&headers(&[("x-api-key", " ")])), None);
+        assert_eq!(presented_key(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn issued_keys_are_random_and_stored_only_as_a_hash() {
+        let tenant = TenantId::parse("acme").unwrap();
+        let one = IssuedKey::generate(tenant.clone(), "web", 1);
+        let two = IssuedKey::generate(tenant, "web", 1);
+        assert_ne!(one.key, two.key);
+        assert!(one.key.starts_with(KEY_PREFIX));
+        assert_eq!(one.key.len(), KEY_PREFIX.len() + 64);
+        assert_eq!(one.record.key_hash, hash_key(&one.key));
+        assert_eq!(one.record.key_hash.len(), 64);
+        assert!(!one.record.key_hash.contains(&one.key[KEY_PREFIX.len()..]));
+        assert_eq!(one.record.key_prefix, one.key[..12]);
+    }
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            hash_key("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,49 @@
+//! The whole product on one port: every function's router merged, as API Gateway would route
+//! them, plus the local stack's demo tenants. `make dev` runs it; the end-to-end tests drive it.
+
+pub mod demo;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use http_kit::ErrorKey;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Every route of every function, on one router.
+pub fn app(backend: &store::Backend) -> Router {
+    Router::new()
+        .merge(lead_capture::app(backend))
+        .merge(lead_update_conversation::app(backend))
+        .merge(user_conversations::app(backend))
+        .merge(health::app(backend))
+        .merge(api_docs::app())
+        .fallback(http_kit::errors::route_not_found)
+        .layer(axum::middleware::map_response(|response| {
+            http_kit::errors::render(ErrorKey::Message, response)
+        }))
+}
+
+/// CORS as the deployed HTTP API answers it (`template.yaml`'s `CorsConfiguration`): the origins
+/// in `ALLOWED_ORIGINS` (comma-separated; `*` or unset for any) and seed 000's allowed headers.
+pub fn cors(allowed_origins: Option<&str>) -> CorsLayer {
+    let origins: Vec<HeaderValue> = allowed_origins
+        .unwrap_or("*")
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty() && *origin != "*")
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    let allow_origin = if origins.is_empty() {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins)
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("x-amz-date"),
+            HeaderName::from_static("x-api-key"),
+        ])
+}

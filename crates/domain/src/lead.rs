@@ -1,0 +1,449 @@
+//! Leads: people a chatbot or website captured, and the conversations they had with it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::email::Email;
+use crate::text::{IdentifierError, parse_identifier};
+
+const MAX_USER_ID_CHARS: usize = 128;
+const MAX_CONVERSATION_ID_CHARS: usize = 256;
+/// Extra lead fields a client may attach (phone, country, program, …), and their bounds. The caps
+/// keep a lead item far below DynamoDB's 400 KB item limit whatever a client sends.
+pub const MAX_EXTRA_FIELDS: usize = 30;
+pub const MAX_FIELD_NAME_CHARS: usize = 64;
+pub const MAX_FIELD_VALUE_CHARS: usize = 2_000;
+
+/// Field names a lead response already uses; an extra field by one of these names would shadow it.
+const RESERVED_FIELD_NAMES: &[&str] = &[
+    "leadId",
+    "tenantId",
+    "conversationId",
+    "conversationIds",
+    "email",
+    "name",
+    "school",
+    "major",
+    "userId",
+    "timestamp",
+];
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A lead's id, `lead_<epoch ms>_<7 base-36 characters>` as seed 000's clients know it.
+    LeadId
+);
+string_id!(
+    /// The id a chatbot client gives the person it talks to (stable across their conversations).
+    UserId
+);
+string_id!(
+    /// The id of one chatbot conversation.
+    ConversationId
+);
+
+impl LeadId {
+    /// A new lead id from the creation time and 64 bits of randomness supplied by the caller.
+    pub fn generate(now_ms: u64, entropy: u64) -> Self {
+        Self(format!("lead_{now_ms}_{}", base36_suffix(entropy)))
+    }
+
+    /// Takes a stored id back without re-checking it.
+    pub fn from_stored(raw: String) -> Self {
+        Self(raw)
+    }
+}
+
+impl UserId {
+    pub fn parse(raw: &str) -> Result<Self, IdentifierError> {
+        parse_identifier(raw, MAX_USER_ID_CHARS).map(Self)
+    }
+
+    /// A user id for a lead captured without one, in the form seed 000's client mints them.
+    pub fn generate(now_ms: u64, entropy: u64) -> Self {
+        Self(format!("user_{now_ms}_{}", base36_suffix(entropy)))
+    }
+
+    /// The address a lead gets when it is known only by its user id (seed 000's contract).
+    pub fn placeholder_email(&self) -> String {
+        format!("unknown_{}@placeholder.com", self.0)
+    }
+}
+
+impl ConversationId {
+    pub fn parse(raw: &str) -> Result<Self, IdentifierError> {
+        parse_identifier(raw, MAX_CONVERSATION_ID_CHARS).map(Self)
+    }
+}
+
+fn base36_suffix(mut entropy: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    (0..7)
+        .map(|_| {
+            let digit = DIGITS[(entropy % 36) as usize] as char;
+            entropy /= 36;
+            digit
+        })
+        .collect()
+}
+
+/// A scalar value a client attached to a lead under a name of its choosing.
+pub type ExtraFields = BTreeMap<String, Value>;
+
+/// Why a `leadData` object was refused; each names the field at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LeadDataError {
+    #[error("Missing required lead data")]
+    MissingEmail,
+    #[error("leadData.email {0}")]
+    InvalidEmail(crate::email::InvalidEmail),
+    #[error("leadData.{field} must be {expected}")]
+    WrongType {
+        field: String,
+        expected: &'static str,
+    },
+    #[error("leadData.userId {0}")]
+    InvalidUserId(IdentifierError),
+    #[error("leadData may hold at most {MAX_EXTRA_FIELDS} extra fields")]
+    TooManyFields,
+    #[error(
+        "leadData field names are 1-{MAX_FIELD_NAME_CHARS} characters of letters, digits, '_' and '-'; {0:?} is not"
+    )]
+    InvalidFieldName(String),
+    #[error("leadData.{0} is a reserved name")]
+    ReservedFieldName(String),
+    #[error("leadData.{0} must be at most {MAX_FIELD_VALUE_CHARS} characters")]
+    ValueTooLong(String),
+}
+
+/// The validated contents of a `leadData` object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadDetails {
+    pub email: Email,
+    pub name: Option<String>,
+    pub school: Option<String>,
+    pub major: Option<String>,
+    pub user_id: Option<UserId>,
+    /// When the client captured the lead, epoch milliseconds.
+    pub timestamp: Option<u64>,
+    pub extra: ExtraFields,
+}
+
+impl LeadDetails {
+    /// Validates a client's `leadData`: `email` is required and must be an address; the named
+    /// fields must be strings (`timestamp` a number of milliseconds); every other field is kept
+    /// as an extra field within the caps. Empty strings and nulls count as absent, since form
+    /// clients send them for fields the person left blank.
+    pub fn from_fields(fields: Map<String, Value>) -> Result<Self, LeadDataError> {
+        let mut email = None;
+        let mut details = LeadDetailsBuilder::default();
+        for (name, value) in fields {
+            if is_blank(&value) {
+                continue;
+            }
+            match name.as_str() {
+                "email" => email = Some(string_field(&name, value)?),
+                "name" => details.name = Some(bounded_string(&name, value)?),
+                "school" => details.school = Some(bounded_string(&name, value)?),
+                "major" => details.major = Some(bounded_string(&name, value)?),
+                "userId" => {
+                    let raw = string_field(&name, value)?;
+                    details.user_id =
+                        Some(UserId::parse(&raw).map_err(LeadDataError::InvalidUserId)?);
+                }
+                "timestamp" => details.timestamp = Some(epoch_millis(&name, &value)?),
+                _ => {
+                    let value = extra_value(&name, value)?;
+                    details.extra.insert(name, value);
+                }
+            }
+        }
+        if details.extra.len() > MAX_EXTRA_FIELDS {
+            return Err(LeadDataError::TooManyFields);
+        }
+        let email = email.ok_or(LeadDataError::MissingEmail)?;
+        Ok(Self {
+            email: Email::parse(&email).map_err(LeadDataError::InvalidEmail)?,
+            name: details.name,
+            school: details.school,
+            major: details.major,
+            user_id: details.user_id,
+            timestamp: details.timestamp,
+            extra: details.extra,
+        })
+    }
+}
+
+#[derive(Default)]
+struct LeadDetailsBuilder {
+    name: Option<String>,
+    school: Option<String>,
+    major: Option<String>,
+    user_id: Option<UserId>,
+    timestamp: Option<u64>,
+    extra: ExtraFields,
+}
+
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(text) => text.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn string_field(name: &str, value: Value) -> Result<String, LeadDataError> {
+    match value {
+        Value::String(text) => Ok(text.trim().to_owned()),
+        _ => Err(LeadDataError::WrongType {
+            field: name.to_owned(),
+            expected: "a string",
+        }),
+    }
+}
+
+fn bounded_string(name: &str, value: Value) -> Result<String, LeadDataError> {
+    let text = string_field(name, value)?;
+    if text.chars().count() > MAX_FIELD_VALUE_CHARS {
+        return Err(LeadDataError::ValueTooLong(name.to_owned()));
+    }
+    Ok(text)
+}
+
+fn epoch_millis(name: &str, value: &Value) -> Result<u64, LeadDataError> {
+    value.as_u64().ok_or_else(|| LeadDataError::WrongType {
+        field: name.to_owned(),
+        expected: "a whole number of milliseconds since the epoch",
+    })
+}
+
+fn extra_value(name: &str, value: Value) -> Result<Value, LeadDataError> {
+    let name_ok = !name.is_empty()
+        && name.chars().count() <= MAX_FIELD_NAME_CHARS
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !name_ok {
+        return Err(LeadDataError::InvalidFieldName(name.to_owned()));
+    }
+    if RESERVED_FIELD_NAMES.contains(&name) {
+        return Err(LeadDataError::ReservedFieldName(name.to_owned()));
+    }
+    match value {
+        Value::String(_) => bounded_string(name, value).map(Value::String),
+        Value::Number(_) | Value::Bool(_) => Ok(value),
+        _ => Err(LeadDataError::WrongType {
+            field: name.to_owned(),
+            expected: "a string, number or boolean",
+        }),
+    }
+}
+
+/// A stored lead as seed 000's routes show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lead {
+    pub lead_id: LeadId,
+    pub user_id: UserId,
+    pub email: String,
+    pub name: Option<String>,
+    pub school: Option<String>,
+    pub major: Option<String>,
+    /// When the lead was captured, epoch milliseconds.
+    pub timestamp: u64,
+    /// The most recently added conversation.
+    pub conversation_id: Option<ConversationId>,
+    /// Every conversation of this lead, in order of first arrival, without repeats.
+    pub conversation_ids: Vec<ConversationId>,
+    pub extra: ExtraFields,
+}
+
+impl Lead {
+    pub fn tracks(&self, conversation: &ConversationId) -> bool {
+        self.conversation_ids.contains(conversation)
+    }
+}
+
+/// What tracking a conversation did to a lead (seed 000's three success answers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationTracking {
+    /// No lead existed for the user: one was created holding this conversation.
+    CreatedLead,
+    /// The conversation was appended and became the lead's latest.
+    Added,
+    /// The lead already held the conversation; nothing changed.
+    AlreadyTracked,
+}
+
+/// All conversation ids of a user's leads, in the leads' order, each once.
+pub fn all_conversation_ids(leads: &[Lead]) -> Vec<ConversationId> {
+    let mut seen = std::collections::HashSet::new();
+    leads
+        .iter()
+        .flat_map(|lead| lead.conversation_ids.iter())
+        .filter(|id| seen.insert(*id))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn fields(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn ids_have_the_seed_format() {
+        let lead = LeadId::generate(1_678_901_234_567, 0x1234_5678_9abc);
+        let suffix = lead.as_str().strip_prefix("lead_1678901234567_").unwrap();
+        assert_eq!(suffix.len(), 7);
+        assert!(
+            suffix
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+        );
+        assert_ne!(
+            LeadId::generate(1, 1).as_str(),
+            LeadId::generate(1, 2).as_str()
+        );
+        assert!(UserId::generate(5, 9).as_str().starts_with("user_5_"));
+    }
+
+    #[test]
+    fn placeholder_email_names_the_user() {
+        let user = UserId::parse("user_1_abc").unwrap();
+        assert_eq!(
+            user.placeholder_email(),
+            "unknown_user_1_abc@placeholder.com"
+        );
+    }
+
+    #[test]
+    fn keeps_known_and_extra_fields_of_the_real_client() {
+        let details = LeadDetails::from_fields(fields(json!({
+            "name": "Ana", "email": "ana@example.com", "phone": "+34600111222",
+            "country": "ES", "state": "", "city": "Madrid", "program": "MBA",
+            "timestamp": 1_700_000_000_000u64, "userId": "user_1_abc", "newsletter": true
+        })))
+        .unwrap();
+        assert_eq!(details.email.as_str(), "ana@example.com");
+        assert_eq!(details.name.as_deref(), Some("Ana"));
+        assert_eq!(details.user_id.unwrap().as_str(), "user_1_abc");
+        assert_eq!(details.timestamp, Some(1_700_000_000_000));
+        assert_eq!(details.extra["phone"], json!("+34600111222"));
+        assert_eq!(details.extra["newsletter"], json!(true));
+        assert!(
+            !details.extra.contains_key("state"),
+            "blank fields are dropped"
+        );
+    }
+
+    #[test]
+    fn missing_or_blank_email_is_missing_lead_data() {
+        for data in [json!({"name": "Ana"}), json!({"email": "  "})] {
+            assert_eq!(
+                LeadDetails::from_fields(fields(data)),
+                Err(LeadDataError::MissingEmail)
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        let cases = [
+            (
+                json!({"email": "nope"}),
+                "leadData.email is not a valid email address",
+            ),
+            (json!({"email": 5}), "leadData.email must be a string"),
+            (
+                json!({"email": "a@b.co", "name": ["x"]}),
+                "leadData.name must be a string",
+            ),
+            (
+                json!({"email": "a@b.co", "timestamp": "yesterday"}),
+                "leadData.timestamp must be a whole number of milliseconds since the epoch",
+            ),
+            (
+                json!({"email": "a@b.co", "address": {"street": "x"}}),
+                "leadData.address must be a string, number or boolean",
+            ),
+            (
+                json!({"email": "a@b.co", "leadId": "lead_x"}),
+                "leadData.leadId is a reserved name",
+            ),
+            (
+                json!({"email": "a@b.co", "city": "x".repeat(MAX_FIELD_VALUE_CHARS + 1)}),
+                "leadData.city must be at most 2000 characters",
+            ),
+        ];
+        for (data, message) in cases {
+            let error = LeadDetails::from_fields(fields(data)).unwrap_err();
+            assert_eq!(error.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn caps_the_number_and_names_of_extra_fields() {
+        let mut many = Map::new();
+        many.insert("email".into(), json!("a@b.co"));
+        for i in 0..=MAX_EXTRA_FIELDS {
+            many.insert(format!("f{i}"), json!(i));
+        }
+        assert_eq!(
+            LeadDetails::from_fields(many),
+            Err(LeadDataError::TooManyFields)
+        );
+        let bad_name = fields(json!({"email": "a@b.co", "bad name": "x"}));
+        assert!(matches!(
+            LeadDetails::from_fields(bad_name),
+            Err(LeadDataError::InvalidFieldName(_))
+        ));
+    }
+
+    #[test]
+    fn union_of_conversations_keeps_first_arrival_order() {
+        let conv = |s: &str| ConversationId::parse(s).unwrap();
+        let lead = |ids: &[&str]| Lead {
+            lead_id: LeadId::from_stored("lead_1".into()),
+            user_id: UserId::parse("u").unwrap(),
+            email: "a@b.co".into(),
+            name: None,
+            school: None,
+            major: None,
+            timestamp: 0,
+            conversation_id: ids.last().map(|id| conv(id)),
+            conversation_ids: ids.iter().map(|id| conv(id)).collect(),
+            extra: ExtraFields::new(),
+        };
+        let all = all_conversation_ids(&[lead(&["c2", "c1"]), lead(&["c1", "c3"])]);
+        assert_eq!(all, vec![conv("c2"), conv("c1"), conv("c3")]);
+    }
+}

@@ -1,0 +1,7 @@
+//! Lambda entry point of `api-docs`; the routes live in `lib.rs`.
+
+#[tokio::main]
+async fn main() -> Result<(), http_kit::lambda::Error> {
+    http_kit::lambda::init_logging();
+    http_kit::lambda::run(api_docs::app()).await
+}

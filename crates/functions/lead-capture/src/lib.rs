@@ -1,0 +1,91 @@
+//! `POST /leads`: captures a lead from a chatbot's lead form (seed 000). One lead per tenant and
+//! user id: capturing again for a known user brings that lead up to date.
+
+use auth::{ApiKeys, Tenant};
+use axum::Json;
+use axum::Router;
+use axum::extract::{FromRef, State};
+use contracts::lead_capture::{CaptureLeadRequest, CaptureLeadResponse};
+use domain::lead::{ConversationId, LeadDataError, LeadDetails, LeadId, UserId};
+use http_kit::clock::{now_ms, random_u64};
+use http_kit::{ApiError, ErrorKey, JsonBody};
+use store::leads::{LeadStore, NewLeadIds};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leads: LeadStore,
+    pub keys: ApiKeys,
+}
+
+/// The documented routes of this function, for its router and the OpenAPI document.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(capture_lead))
+}
+
+/// The function's router, with its clients built from `backend`.
+pub fn app(backend: &store::Backend) -> Router {
+    let state = AppState {
+        leads: backend.leads(),
+        keys: ApiKeys::new(backend.api_keys()),
+    };
+    http_kit::finish(routes(), state, ErrorKey::Message)
+}
+
+/// Capture a lead
+#[utoipa::path(
+    post,
+    path = "/leads",
+    tag = "Lead capture",
+    request_body = CaptureLeadRequest,
+    responses(
+        (status = 200, description = "Lead captured successfully", body = CaptureLeadResponse),
+        (status = 400, description = "Missing required lead data, or a field is invalid"),
+        (status = 401, description = "Missing or invalid API key"),
+    ),
+    security(("api_key" = []), ("bearer" = []))
+)]
+async fn capture_lead(
+    State(state): State<AppState>,
+    Tenant(tenant): Tenant,
+    JsonBody(request): JsonBody<CaptureLeadRequest>,
+) -> Result<Json<CaptureLeadResponse>, ApiError> {
+    let fields = request.lead_data.ok_or_else(missing_lead_data)?;
+    let details = LeadDetails::from_fields(fields).map_err(|error| match error {
+        LeadDataError::MissingEmail => missing_lead_data(),
+        other => ApiError::bad_request("invalid_lead_data", other.to_string()),
+    })?;
+    let conversation = request
+        .conversation_id
+        .map(|raw| {
+            ConversationId::parse(&raw).map_err(|error| {
+                ApiError::bad_request("invalid_conversation_id", format!("conversationId {error}"))
+            })
+        })
+        .transpose()?;
+    let now = now_ms();
+    let user = details
+        .user_id
+        .clone()
+        .unwrap_or_else(|| UserId::generate(now, random_u64()));
+    let ids = NewLeadIds {
+        lead_id: LeadId::generate(now, random_u64()),
+        now_ms: now,
+    };
+    let lead = state
+        .leads
+        .capture(&tenant, &user, &details, conversation.as_ref(), &ids)
+        .await
+        .map_err(|error| ApiError::internal("Error processing lead", &error))?;
+    Ok(Json(CaptureLeadResponse {
+        message: "Lead captured successfully",
+        lead_id: lead.lead_id.to_string(),
+        user_id: lead.user_id.to_string(),
+        conversation_id: conversation.map(|id| id.to_string()),
+    }))
+}
+
+fn missing_lead_data() -> ApiError {
+    ApiError::bad_request("missing_lead_data", "Missing required lead data")
+}

@@ -1,0 +1,185 @@
+//! Error responses: every 4xx and 5xx leaves as JSON with the seed family's key (`message` for
+//! seed 000, `detail` for 001/004, `error` for 002) plus a machine-readable `code`.
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// The key under which a seed family's clients expect the error text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKey {
+    Message,
+    Detail,
+    Error,
+}
+
+impl ErrorKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Message => "message",
+            Self::Detail => "detail",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// An expected failure, answered to the caller. Bugs and outages become [`ApiError::internal`],
+/// whose cause is logged and never sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub text: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, text: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            text: text.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, text: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, text)
+    }
+
+    pub fn unauthorized(text: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", text)
+    }
+
+    pub fn not_found(text: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", text)
+    }
+
+    /// A failure that is ours, not the caller's: logs `cause` and answers 500 with `text` only.
+    pub fn internal(text: impl Into<String>, cause: &dyn std::fmt::Display) -> Self {
+        let text = text.into();
+        tracing::error!(%cause, "{text}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", text)
+    }
+}
+
+/// Carried from the handler to [`render`], which knows the router's key.
+#[derive(Debug, Clone)]
+struct PendingError {
+    code: &'static str,
+    text: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(PendingError {
+            code: self.code,
+            text: self.text,
+        });
+        response
+    }
+}
+
+/// Writes the JSON body of an error response with `key`. Errors that did not come from an
+/// [`ApiError`] (an unknown method, a panic guard, a layer's refusal) get a body naming their
+/// status, so no client ever sees an empty or plain-text error.
+pub async fn render(key: ErrorKey, response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let pending = response.extensions().get::<PendingError>().cloned();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    let (code, text) = match pending {
+        Some(PendingError { code, text }) => (code, text),
+        None if is_json => return response,
+        None => generic(status),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = Json(json!({ key.as_str(): text, "code": code }));
+    (parts, body).into_response()
+}
+
+fn generic(status: StatusCode) -> (&'static str, String) {
+    match status {
+        StatusCode::NOT_FOUND => ("not_found", "Not found".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Method not allowed".to_owned()),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "body_too_large",
+            format!(
+                "Request body exceeds the {}-byte limit",
+                crate::MAX_JSON_BODY_BYTES
+            ),
+        ),
+        other => (
+            "error",
+            other.canonical_reason().unwrap_or("Error").to_owned(),
+        ),
+    }
+}
+
+/// The answer for a path no route of this function serves.
+pub async fn route_not_found() -> ApiError {
+    ApiError::not_found("Not found")
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::to_bytes;
+
+    use super::*;
+
+    async fn body_of(response: Response) -> serde_json::Value {
+        let bytes = to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn api_errors_use_the_family_key() {
+        let response = ApiError::bad_request("missing_lead_data", "Missing required lead data")
+            .into_response();
+        let rendered = render(ErrorKey::Detail, response).await;
+        assert_eq!(rendered.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body_of(rendered).await,
+            json!({"detail": "Missing required lead data", "code": "missing_lead_data"})
+        );
+    }
+
+    #[tokio::test]
+    async fn bare_errors_get_a_json_body() {
+        let rendered = render(
+            ErrorKey::Error,
+            StatusCode::METHOD_NOT_ALLOWED.into_response(),
+        )
+        .await;
+        assert_eq!(
+            body_of(rendered).await,
+            json!({"error": "Method not allowed", "code": "method_not_allowed"})
+        );
+    }
+
+    #[tokio::test]
+    async fn successes_pass_untouched() {
+        let ok = (StatusCode::CREATED, "made").into_response();
+        let rendered = render(ErrorKey::Message, ok).await;
+        assert_eq!(rendered.status(), StatusCode::CREATED);
+        let bytes = to_bytes(rendered.into_body(), 100).await.unwrap();
+        assert_eq!(&bytes[..], b"made");
+    }
+
+    #[tokio::test]
+    async fn internal_errors_hide_their_cause() {
+        let response =
+            ApiError::internal("Error processing lead", &"socket closed").into_response();
+        let body = body_of(render(ErrorKey::Message, response).await).await;
+        assert_eq!(
+            body,
+            json!({"message": "Error processing lead", "code": "internal"})
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! JSON request bodies: parsed with the path of the offending field in the error, and refused
+//! with a 4xx for every way a body can be wrong.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::{ApiError, MAX_JSON_BODY_BYTES};
+
+/// A JSON body of type `T`. Any content type is read as JSON: widgets often post `text/plain`
+/// to avoid a CORS preflight, and refusing them would break working clients.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "body_too_large",
+                        format!("Request body exceeds the {MAX_JSON_BODY_BYTES}-byte limit"),
+                    )
+                } else {
+                    ApiError::bad_request("unreadable_body", rejection.body_text())
+                }
+            })?;
+        parse(&bytes).map(JsonBody)
+    }
+}
+
+/// Parses `bytes` as `T`, naming the failing field (`leadData.email: invalid type …`).
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "Request body must be a JSON object",
+        ));
+    }
+    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let text = if inner.is_data() && path != "." {
+            format!("{path}: {inner}")
+        } else if inner.is_data() {
+            format!("Request body has the wrong shape: {inner}")
+        } else {
+            format!("Request body is not valid JSON: {inner}")
+        };
+        ApiError::bad_request("invalid_json", text)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Inner,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    #[test]
+    fn names_the_field_with_the_wrong_type() {
+        let error = parse::<Outer>(br#"{"inner": {"count": "three"}}"#).unwrap_err();
+        assert_eq!(error.code, "invalid_json");
+        assert!(
+            error.text.starts_with("inner.count: invalid type"),
+            "{}",
+            error.text
+        );
+    }
+
+    #[test]
+    fn syntax_errors_and_empty_bodies_are_bad_requests() {
+        for body in [&b"{not json"[..], b"", b"  "] {
+            let error = parse::<Outer>(body).unwrap_err();
+            assert_eq!(error.status, StatusCode::BAD_REQUEST);
+        }
+        let error = parse::<Outer>(b"[1]").unwrap_err();
+        assert!(error.text.contains("wrong shape"), "{}", error.text);
+    }
+}

@@ -1,0 +1,35 @@
+//! The axum and Lambda glue every Frontdesk HTTP function shares: JSON bodies in, errors out in
+//! the caller's seed family, and `run` to serve a router as a Lambda function.
+
+pub mod clock;
+pub mod errors;
+pub mod json;
+pub mod lambda;
+
+pub use errors::{ApiError, ErrorKey};
+pub use json::JsonBody;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+/// The largest JSON body any route accepts. API Gateway allows 10 MB; nothing a lead form or a
+/// chat widget sends comes near this, and a cap keeps a single request from costing memory.
+pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
+
+/// Turns a function's documented routes into the router it serves: its state attached, errors
+/// rendered with the seed family's key, bodies capped and requests traced.
+pub fn finish<S>(routes: OpenApiRouter<S>, state: S, key: ErrorKey) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+{
+    let (router, _) = routes.split_for_parts();
+    router
+        .with_state(state)
+        .layer(axum::middleware::map_response(move |response| {
+            errors::render(key, response)
+        }))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+}

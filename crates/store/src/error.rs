@@ -1,0 +1,33 @@
+//! What can go wrong talking to DynamoDB, reduced to what callers can act on.
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// DynamoDB could not be reached or refused the request; the cause is for the logs only.
+    #[error("DynamoDB request failed: {0}")]
+    Unavailable(String),
+    /// An item in the table does not have the shape this code writes.
+    #[error("stored item is malformed: {0}")]
+    Malformed(String),
+    /// Concurrent writers kept winning; the caller may retry the whole request.
+    #[error("gave up after repeated write conflicts")]
+    Contended,
+}
+
+impl<E, R> From<SdkError<E, R>> for StoreError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    fn from(error: SdkError<E, R>) -> Self {
+        Self::Unavailable(DisplayErrorContext(&error).to_string())
+    }
+}
+
+impl From<serde_dynamo::Error> for StoreError {
+    fn from(error: serde_dynamo::Error) -> Self {
+        Self::Malformed(error.to_string())
+    }
+}

@@ -1,0 +1,480 @@
+//! Leads in DynamoDB: one lead per (tenant, userId), kept unique by a claim item written in the
+//! same transaction, and conversation ids appended atomically in order of first arrival.
+//!
+//! Each call costs one consistent read (the claim) and one write in the common case; only a lost
+//! creation race costs a second read and write.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use domain::TenantId;
+use domain::lead::{
+    ConversationId, ConversationTracking, ExtraFields, Lead, LeadDetails, LeadId, UserId,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+use crate::tables::{LEADS, TableNames};
+
+/// How often a creation that lost a race is retried through the update path before giving up.
+const MAX_ATTEMPTS: usize = 5;
+
+/// Ids for a lead that may have to be created, minted by the caller (which owns the clock and
+/// the randomness) so this adapter stays deterministic under test.
+#[derive(Debug, Clone)]
+pub struct NewLeadIds {
+    pub lead_id: LeadId,
+    pub now_ms: u64,
+}
+
+#[derive(Clone)]
+pub struct LeadStore {
+    client: Client,
+    leads_table: String,
+    claims_table: String,
+}
+
+/// A lead as stored: the domain lead plus its tenant and the composite keys of its indexes.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeadItem {
+    lead_id: String,
+    tenant_id: String,
+    tenant_user_id: String,
+    tenant_email: String,
+    user_id: String,
+    email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    school: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    major: Option<String>,
+    timestamp: u64,
+    updated_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conversation_id: Option<String>,
+    #[serde(default)]
+    conversation_ids: Vec<String>,
+    #[serde(default)]
+    extra: ExtraFields,
+}
+
+impl LeadItem {
+    fn into_lead(self) -> Result<Lead, StoreError> {
+        let user_id = UserId::parse(&self.user_id)
+            .map_err(|e| StoreError::Malformed(format!("userId {e}")))?;
+        let conversation = |raw: String| {
+            ConversationId::parse(&raw)
+                .map_err(|e| StoreError::Malformed(format!("conversation id {e}")))
+        };
+        Ok(Lead {
+            lead_id: LeadId::from_stored(self.lead_id),
+            user_id,
+            email: self.email,
+            name: self.name,
+            school: self.school,
+            major: self.major,
+            timestamp: self.timestamp,
+            conversation_id: self.conversation_id.map(conversation).transpose()?,
+            conversation_ids: self
+                .conversation_ids
+                .into_iter()
+                .map(conversation)
+                .collect::<Result<_, _>>()?,
+            extra: self.extra,
+        })
+    }
+}
+
+fn tenant_key(tenant: &TenantId, value: &str) -> String {
+    format!("{tenant}#{value}")
+}
+
+fn user_claim(tenant: &TenantId, user: &UserId) -> String {
+    format!("lead-user#{tenant}#{user}")
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn decode(item: HashMap<String, AttributeValue>) -> Result<Lead, StoreError> {
+    serde_dynamo::from_item::<_, LeadItem>(item)?.into_lead()
+}
+
+/// The outcome of one attempt to create a user's lead.
+enum Creation {
+    Created(Lead),
+    /// Another request created the user's lead first.
+    LostRace,
+}
+
+impl LeadStore {
+    pub fn new(client: Client, tables: &TableNames) -> Self {
+        Self {
+            client,
+            leads_table: tables.leads.clone(),
+            claims_table: tables.claims.clone(),
+        }
+    }
+
+    /// Records a lead capture (`POST /leads`): creates the user's lead, or, when the user already
+    /// has one, brings its details up to date. The conversation, when given, is tracked as by
+    /// [`Self::track_conversation`].
+    pub async fn capture(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        details: &LeadDetails,
+        conversation: Option<&ConversationId>,
+        ids: &NewLeadIds,
+    ) -> Result<Lead, StoreError> {
+        for _ in 0..MAX_ATTEMPTS {
+            if let Some(lead_id) = self.claimed_lead(tenant, user).await? {
+                return self
+                    .update_details(tenant, &lead_id, details, conversation, ids.now_ms)
+                    .await;
+            }
+            let item = LeadItem {
+                lead_id: ids.lead_id.to_string(),
+                tenant_id: tenant.to_string(),
+                tenant_user_id: tenant_key(tenant, user.as_str()),
+                tenant_email: tenant_key(tenant, details.email.as_str()),
+                user_id: user.to_string(),
+                email: details.email.to_string(),
+                name: details.name.clone(),
+                school: details.school.clone(),
+                major: details.major.clone(),
+                timestamp: details.timestamp.unwrap_or(ids.now_ms),
+                updated_at: ids.now_ms,
+                conversation_id: conversation.map(ToString::to_string),
+                conversation_ids: conversation.iter().map(ToString::to_string).collect(),
+                extra: details.extra.clone(),
+            };
+            if let Creation::Created(lead) = self.create(tenant, user, item).await? {
+                return Ok(lead);
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// Adds a conversation to the user's lead (`POST /leads/update-conversation`), creating a
+    /// placeholder lead when the user has none. Concurrent calls for one new user make exactly
+    /// one lead, and every distinct conversation id is kept once, in order of arrival.
+    pub async fn track_conversation(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        conversation: &ConversationId,
+        ids: &NewLeadIds,
+    ) -> Result<(ConversationTracking, Lead), StoreError> {
+        for _ in 0..MAX_ATTEMPTS {
+            if let Some(lead_id) = self.claimed_lead(tenant, user).await? {
+                return self
+                    .append_conversation(tenant, &lead_id, conversation, ids.now_ms)
+                    .await;
+            }
+            let email = user.placeholder_email();
+            let item = LeadItem {
+                lead_id: ids.lead_id.to_string(),
+                tenant_id: tenant.to_string(),
+                tenant_user_id: tenant_key(tenant, user.as_str()),
+                tenant_email: tenant_key(tenant, &email),
+                user_id: user.to_string(),
+                email,
+                name: None,
+                school: None,
+                major: None,
+                timestamp: ids.now_ms,
+                updated_at: ids.now_ms,
+                conversation_id: Some(conversation.to_string()),
+                conversation_ids: vec![conversation.to_string()],
+                extra: ExtraFields::new(),
+            };
+            if let Creation::Created(lead) = self.create(tenant, user, item).await? {
+                return Ok((ConversationTracking::CreatedLead, lead));
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// Every lead of a tenant's user, newest first (`GET /users/{userId}/conversations`).
+    pub async fn leads_of_user(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<Lead>, StoreError> {
+        let index = LEADS.indexes[0];
+        let mut leads = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.leads_table)
+                .index_name(index.name)
+                .key_condition_expression("#key = :key")
+                .expression_attribute_names("#key", index.partition_key)
+                .expression_attribute_values(":key", s(tenant_key(tenant, user.as_str())))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            for item in page.items.unwrap_or_default() {
+                leads.push(decode(item)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        leads.sort_by(|a, b| b.timestamp.cmp(&a.timestamp));
+        Ok(leads)
+    }
+
+    async fn claimed_lead(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<LeadId>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.claims_table)
+            .key("claim", s(user_claim(tenant, user)))
+            .consistent_read(true)
+            .send()
+            .await?;
+        match output.item.as_ref().and_then(|item| item.get("ownerId")) {
+            None => Ok(None),
+            Some(AttributeValue::S(id)) => Ok(Some(LeadId::from_stored(id.clone()))),
+            Some(other) => Err(StoreError::Malformed(format!("claim ownerId is {other:?}"))),
+        }
+    }
+
+    /// Writes the claim and the lead together; the claim's condition makes the pair unique.
+    async fn create(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        item: LeadItem,
+    ) -> Result<Creation, StoreError> {
+        let lead_id = item.lead_id.clone();
+        let encoded: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item)?;
+        let claim = Put::builder()
+            .table_name(&self.claims_table)
+            .item("claim", s(user_claim(tenant, user)))
+            .item("ownerId", s(lead_id))
+            .item("tenantId", s(tenant.as_str()))
+            .condition_expression("attribute_not_exists(claim)")
+            .build()
+            .map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let lead = Put::builder()
+            .table_name(&self.leads_table)
+            .set_item(Some(encoded))
+            .condition_expression("attribute_not_exists(leadId)")
+            .build()
+            .map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(claim).build())
+            .transact_items(TransactWriteItem::builder().put(lead).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Creation::Created(item.into_lead()?)),
+            Err(SdkError::ServiceError(error))
+                if matches!(
+                    error.err(),
+                    TransactWriteItemsError::TransactionCanceledException(_)
+                ) =>
+            {
+                // The claim exists (or a concurrent transaction holds it): the user's lead is
+                // someone else's creation, reached next time round through the update path.
+                tracing::debug!(%tenant, %user, "lead creation lost a race; retrying as an update");
+                Ok(Creation::LostRace)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn append_conversation(
+        &self,
+        tenant: &TenantId,
+        lead_id: &LeadId,
+        conversation: &ConversationId,
+        now_ms: u64,
+    ) -> Result<(ConversationTracking, Lead), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.leads_table)
+            .key("leadId", s(lead_id.as_str()))
+            .update_expression(
+                "SET conversationIds = list_append(conversationIds, :new), \
+                 conversationId = :conversation, updatedAt = :now",
+            )
+            .condition_expression(
+                "tenantId = :tenant AND NOT contains(conversationIds, :conversation)",
+            )
+            .expression_attribute_values(":new", AttributeValue::L(vec![s(conversation.as_str())]))
+            .expression_attribute_values(":conversation", s(conversation.as_str()))
+            .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
+            .expression_attribute_values(":tenant", s(tenant.as_str()))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                let item = output.attributes.ok_or_else(|| missing_lead(lead_id))?;
+                Ok((ConversationTracking::Added, decode(item)?))
+            }
+            Err(SdkError::ServiceError(error)) => match error.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    let lead = self.owned_lead(tenant, lead_id, failed.item).await?;
+                    if lead.tracks(conversation) {
+                        Ok((ConversationTracking::AlreadyTracked, lead))
+                    } else {
+                        Err(StoreError::Malformed(format!(
+                            "lead {lead_id} refused a conversation it does not hold"
+                        )))
+                    }
+                }
+                other => Err(StoreError::Unavailable(other.to_string())),
+            },
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn update_details(
+        &self,
+        tenant: &TenantId,
+        lead_id: &LeadId,
+        details: &LeadDetails,
+        conversation: Option<&ConversationId>,
+        now_ms: u64,
+    ) -> Result<Lead, StoreError> {
+        let mut sets = vec![
+            "email = :email".to_owned(),
+            "tenantEmail = :tenantEmail".to_owned(),
+            "updatedAt = :now".to_owned(),
+        ];
+        let mut values = HashMap::from([
+            (":email".to_owned(), s(details.email.as_str())),
+            (
+                ":tenantEmail".to_owned(),
+                s(tenant_key(tenant, details.email.as_str())),
+            ),
+            (":now".to_owned(), AttributeValue::N(now_ms.to_string())),
+            (":tenant".to_owned(), s(tenant.as_str())),
+        ]);
+        let mut names = HashMap::new();
+        for (attribute, value) in [
+            ("name", &details.name),
+            ("school", &details.school),
+            ("major", &details.major),
+        ] {
+            if let Some(value) = value {
+                // `name` is one of DynamoDB's reserved words, so attributes go through aliases.
+                sets.push(format!("#{attribute} = :{attribute}"));
+                names.insert(format!("#{attribute}"), attribute.to_owned());
+                values.insert(format!(":{attribute}"), s(value.as_str()));
+            }
+        }
+        if !details.extra.is_empty() {
+            // The latest capture's extra fields replace the earlier ones: merging field by field
+            // could grow a lead past the caps the domain enforces on one submission.
+            sets.push("extra = :extra".to_owned());
+            values.insert(
+                ":extra".to_owned(),
+                serde_dynamo::to_attribute_value(&details.extra)?,
+            );
+        }
+        let mut condition = "tenantId = :tenant".to_owned();
+        if let Some(conversation) = conversation {
+            sets.push("conversationIds = list_append(conversationIds, :new)".to_owned());
+            sets.push("conversationId = :conversation".to_owned());
+            values.insert(
+                ":new".to_owned(),
+                AttributeValue::L(vec![s(conversation.as_str())]),
+            );
+            values.insert(":conversation".to_owned(), s(conversation.as_str()));
+            condition.push_str(" AND NOT contains(conversationIds, :conversation)");
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.leads_table)
+            .key("leadId", s(lead_id.as_str()))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression(condition)
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => decode(output.attributes.ok_or_else(|| missing_lead(lead_id))?),
+            Err(SdkError::ServiceError(error)) => match error.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => {
+                    let lead = self.owned_lead(tenant, lead_id, failed.item).await?;
+                    match conversation {
+                        // Already tracked: bring the details up to date without appending again.
+                        Some(conversation) if lead.tracks(conversation) => {
+                            Box::pin(self.update_details(tenant, lead_id, details, None, now_ms))
+                                .await
+                        }
+                        _ => Err(StoreError::Malformed(format!(
+                            "lead {lead_id} refused an update for its own tenant"
+                        ))),
+                    }
+                }
+                other => Err(StoreError::Unavailable(other.to_string())),
+            },
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The lead a failed condition returned, checked to be the tenant's: claims are per tenant, so
+    /// a lead of another tenant (or none) behind a claim means the data is inconsistent.
+    async fn owned_lead(
+        &self,
+        tenant: &TenantId,
+        lead_id: &LeadId,
+        returned: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<Lead, StoreError> {
+        let item = match returned {
+            Some(item) => item,
+            // Older DynamoDB-compatible servers do not return the item; read it instead.
+            None => self
+                .client
+                .get_item()
+                .table_name(&self.leads_table)
+                .key("leadId", s(lead_id.as_str()))
+                .consistent_read(true)
+                .send()
+                .await?
+                .item
+                .ok_or_else(|| missing_lead(lead_id))?,
+        };
+        match item.get("tenantId") {
+            Some(AttributeValue::S(owner)) if owner == tenant.as_str() => decode(item),
+            _ => Err(StoreError::Malformed(format!(
+                "claim of tenant {tenant} points at lead {lead_id} of another tenant"
+            ))),
+        }
+    }
+}
+
+fn missing_lead(lead_id: &LeadId) -> StoreError {
+    StoreError::Malformed(format!("claimed lead {lead_id} does not exist"))
+}

@@ -1,0 +1,15 @@
+//! Frontdesk's DynamoDB adapter: the table definitions, the mapping between domain values and
+//! items, and every conditional write that keeps the data rules. The one crate that sees
+//! `AttributeValue`.
+
+pub mod api_keys;
+mod backend;
+mod error;
+pub mod leads;
+pub mod tables;
+
+pub use aws_sdk_dynamodb::Client as DynamoDbClient;
+pub use aws_sdk_dynamodb::types::AttributeValue;
+pub use backend::Backend;
+pub use error::StoreError;
+pub use tables::TableNames;

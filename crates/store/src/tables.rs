@@ -1,0 +1,215 @@
+//! The tables Frontdesk uses, defined once: the local stack creates them from here and a test
+//! checks `template.yaml` against the same definitions.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
+};
+use domain::settings::Settings;
+
+use crate::StoreError;
+
+/// One table: its key, indexes, stream and expiry attribute. Every key attribute is a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSpec {
+    /// The table's resource name in `template.yaml`.
+    pub logical_id: &'static str,
+    /// The variable that carries the deployed table's name to the functions.
+    pub env_var: &'static str,
+    pub partition_key: &'static str,
+    pub indexes: &'static [IndexSpec],
+    /// Whether the table streams new and old images (for the event relay).
+    pub stream: bool,
+    /// The attribute DynamoDB's TTL reads, epoch seconds.
+    pub ttl_attribute: Option<&'static str>,
+}
+
+/// A global secondary index projecting all attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexSpec {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: Option<&'static str>,
+}
+
+/// Leads from every source. `tenantUserId` = `<tenant>#<userId>` and `tenantEmail` =
+/// `<tenant>#<email>` keep each tenant's lookups to its own leads.
+pub const LEADS: TableSpec = TableSpec {
+    logical_id: "LeadsTable",
+    env_var: "DYNAMODB_LEADS_TABLE",
+    partition_key: "leadId",
+    indexes: &[
+        IndexSpec {
+            name: "UserIdIndex",
+            partition_key: "tenantUserId",
+            sort_key: None,
+        },
+        IndexSpec {
+            name: "EmailIndex",
+            partition_key: "tenantEmail",
+            sort_key: None,
+        },
+    ],
+    stream: true,
+    ttl_attribute: None,
+};
+
+/// Uniqueness claims: one item per natural key that must belong to exactly one owner (a tenant's
+/// user id → its lead). Written in the same transaction as the owner, so no query-then-insert
+/// race can make two. Claims that only guard a time window expire through `expiresAt`.
+pub const CLAIMS: TableSpec = TableSpec {
+    logical_id: "ClaimsTable",
+    env_var: "DYNAMODB_CLAIMS_TABLE",
+    partition_key: "claim",
+    indexes: &[],
+    stream: false,
+    ttl_attribute: Some("expiresAt"),
+};
+
+/// Tenant API keys, stored only as the SHA-256 of the key.
+pub const API_KEYS: TableSpec = TableSpec {
+    logical_id: "ApiKeysTable",
+    env_var: "DYNAMODB_API_KEYS_TABLE",
+    partition_key: "keyHash",
+    indexes: &[],
+    stream: false,
+    ttl_attribute: None,
+};
+
+pub const ALL: &[TableSpec] = &[LEADS, CLAIMS, API_KEYS];
+
+/// The deployed names of the tables, read from the environment once per cold start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    pub leads: String,
+    pub claims: String,
+    pub api_keys: String,
+}
+
+impl TableNames {
+    /// Reads every table variable; missing ones are reported through `settings`.
+    pub fn read<F: Fn(&str) -> Option<String>>(settings: &mut Settings<F>) -> Self {
+        Self {
+            leads: settings.required(LEADS.env_var),
+            claims: settings.required(CLAIMS.env_var),
+            api_keys: settings.required(API_KEYS.env_var),
+        }
+    }
+
+    /// Names with a common prefix, for the local stack and for tests that need isolated tables.
+    pub fn with_prefix(prefix: &str) -> Self {
+        Self {
+            leads: format!("{prefix}Leads"),
+            claims: format!("{prefix}Claims"),
+            api_keys: format!("{prefix}ApiKeys"),
+        }
+    }
+
+    /// Each table's spec with its deployed name.
+    pub fn specs(&self) -> [(&TableSpec, &str); 3] {
+        [
+            (&LEADS, &self.leads),
+            (&CLAIMS, &self.claims),
+            (&API_KEYS, &self.api_keys),
+        ]
+    }
+
+    /// The variables a function needs to find these tables, as `(name, value)` pairs.
+    pub fn env_vars(&self) -> Vec<(&'static str, String)> {
+        self.specs()
+            .iter()
+            .map(|(spec, name)| (spec.env_var, (*name).to_owned()))
+            .collect()
+    }
+}
+
+/// Creates any of the tables that do not exist yet (local stack and tests; deployed tables come
+/// from `template.yaml`).
+pub async fn ensure_tables(client: &Client, names: &TableNames) -> Result<(), StoreError> {
+    let existing = client.list_tables().send().await?;
+    let existing = existing.table_names();
+    for (spec, name) in names.specs() {
+        if existing.iter().any(|table| table == name) {
+            continue;
+        }
+        create_table(client, spec, name).await?;
+    }
+    Ok(())
+}
+
+async fn create_table(client: &Client, spec: &TableSpec, name: &str) -> Result<(), StoreError> {
+    let mut attributes = vec![spec.partition_key];
+    for index in spec.indexes {
+        attributes.push(index.partition_key);
+        attributes.extend(index.sort_key);
+    }
+    attributes.sort_unstable();
+    attributes.dedup();
+
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(spec.partition_key, KeyType::Hash));
+    for attribute in attributes {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(attribute)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(|e| StoreError::Malformed(e.to_string()))?,
+        );
+    }
+    for index in spec.indexes {
+        let mut schema = vec![key(index.partition_key, KeyType::Hash)];
+        schema.extend(index.sort_key.map(|sort| key(sort, KeyType::Range)));
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(index.name)
+                .set_key_schema(Some(schema))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .map_err(|e| StoreError::Malformed(e.to_string()))?,
+        );
+    }
+    if spec.stream {
+        request = request.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .map_err(|e| StoreError::Malformed(e.to_string()))?,
+        );
+    }
+    request.send().await?;
+
+    if let Some(attribute) = spec.ttl_attribute {
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name(attribute)
+                    .build()
+                    .map_err(|e| StoreError::Malformed(e.to_string()))?,
+            )
+            .send()
+            .await?;
+    }
+    Ok(())
+}
+
+fn key(attribute: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(attribute)
+        .key_type(key_type)
+        .build()
+        .expect("attribute name and key type are both set")
+}
