@@ -9,6 +9,7 @@ FRONTDESK_CACHE ?= $(HOME)/.cache/frontdesk
 export FRONTDESK_CACHE
 MOTO_PORT ?= 4566
 FRONTDESK_ADDR ?= 127.0.0.1:3000
+export SAM_CLI_TELEMETRY := 0
 SAM := $(FRONTDESK_CACHE)/venv-sam/bin/sam
 CARGO_LAMBDA := $(FRONTDESK_CACHE)/venv-cargo-lambda/bin/cargo-lambda
 # Every function crate, by directory name (= package = binary = SAM `Binary`).

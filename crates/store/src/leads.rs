@@ -109,13 +109,6 @@ fn decode(item: HashMap<String, AttributeValue>) -> Result<Lead, StoreError> {
     serde_dynamo::from_item::<_, LeadItem>(item)?.into_lead()
 }
 
-/// The outcome of one attempt to create a user's lead.
-enum Creation {
-    Created(Lead),
-    /// Another request created the user's lead first.
-    LostRace,
-}
-
 impl LeadStore {
     pub fn new(client: Client, tables: &TableNames) -> Self {
         Self {
@@ -158,7 +151,7 @@ impl LeadStore {
                 conversation_ids: conversation.iter().map(ToString::to_string).collect(),
                 extra: details.extra.clone(),
             };
-            if let Creation::Created(lead) = self.create(tenant, user, item).await? {
+            if let Some(lead) = self.create(tenant, user, item).await? {
                 return Ok(lead);
             }
         }
@@ -198,7 +191,7 @@ impl LeadStore {
                 conversation_ids: vec![conversation.to_string()],
                 extra: ExtraFields::new(),
             };
-            if let Creation::Created(lead) = self.create(tenant, user, item).await? {
+            if let Some(lead) = self.create(tenant, user, item).await? {
                 return Ok((ConversationTracking::CreatedLead, lead));
             }
         }
@@ -234,7 +227,7 @@ impl LeadStore {
                 break;
             }
         }
-        leads.sort_by(|a, b| b.timestamp.cmp(&a.timestamp));
+        leads.sort_by_key(|lead| std::cmp::Reverse(lead.timestamp));
         Ok(leads)
     }
 
@@ -259,12 +252,13 @@ impl LeadStore {
     }
 
     /// Writes the claim and the lead together; the claim's condition makes the pair unique.
+    /// `None` when another request created the user's lead first.
     async fn create(
         &self,
         tenant: &TenantId,
         user: &UserId,
         item: LeadItem,
-    ) -> Result<Creation, StoreError> {
+    ) -> Result<Option<Lead>, StoreError> {
         let lead_id = item.lead_id.clone();
         let encoded: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item)?;
         let claim = Put::builder()
@@ -289,7 +283,7 @@ impl LeadStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Creation::Created(item.into_lead()?)),
+            Ok(_) => Ok(Some(item.into_lead()?)),
             Err(SdkError::ServiceError(error))
                 if matches!(
                     error.err(),
@@ -299,7 +293,7 @@ impl LeadStore {
                 // The claim exists (or a concurrent transaction holds it): the user's lead is
                 // someone else's creation, reached next time round through the update path.
                 tracing::debug!(%tenant, %user, "lead creation lost a race; retrying as an update");
-                Ok(Creation::LostRace)
+                Ok(None)
             }
             Err(error) => Err(error.into()),
         }
