@@ -30,6 +30,7 @@ tools: ## Install the local-stack tools (moto, aws-sam-cli, cargo-lambda) once p
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against a local moto server; Ctrl-C stops it
 	@infra/tools.sh moto
+	@infra/tools.sh cargo-lambda
 	cargo build -p devserver
 	infra/moto.sh --port $(MOTO_PORT) -- env $(LOCAL_TABLES) FRONTDESK_ADDR=$(FRONTDESK_ADDR) \
 		cargo run --quiet -p devserver

@@ -23,7 +23,7 @@ if [[ -z $port ]]; then
 fi
 
 log=$(mktemp -t moto.XXXXXX.log)
-"$cache/venv-moto/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+"$cache/venv-moto/bin/python" "$here/moto_server.py" 127.0.0.1 "$port" >"$log" 2>&1 &
 moto_pid=$!
 stop() {
   kill "$moto_pid" 2>/dev/null || true

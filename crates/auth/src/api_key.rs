@@ -132,6 +132,29 @@ impl ApiKeys {
     }
 }
 
+/// The state of a function whose routes take tenant API keys: its own service (a store) and the
+/// key verifier the [`Tenant`] extractor uses.
+#[derive(Clone)]
+pub struct WithApiKeys<S> {
+    pub service: S,
+    pub keys: ApiKeys,
+}
+
+impl<S> WithApiKeys<S> {
+    pub fn new(backend: &store::Backend, service: S) -> Self {
+        Self {
+            service,
+            keys: ApiKeys::new(backend.api_keys()),
+        }
+    }
+}
+
+impl<S> FromRef<WithApiKeys<S>> for ApiKeys {
+    fn from_ref(state: &WithApiKeys<S>) -> Self {
+        state.keys.clone()
+    }
+}
+
 /// The tenant whose valid API key the request carries; any handler taking it answers 401 to a
 /// request without one.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,4 +2,4 @@
 
 pub mod api_key;
 
-pub use api_key::{ApiKeys, IssuedKey, Tenant};
+pub use api_key::{ApiKeys, IssuedKey, Tenant, WithApiKeys};

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
@@ -306,11 +307,9 @@ impl LeadStore {
         conversation: &ConversationId,
         now_ms: u64,
     ) -> Result<(ConversationTracking, Lead), StoreError> {
-        let result = self
+        let request = self
             .client
             .update_item()
-            .table_name(&self.leads_table)
-            .key("leadId", s(lead_id.as_str()))
             .update_expression(
                 "SET conversationIds = list_append(conversationIds, :new), \
                  conversationId = :conversation, updatedAt = :now",
@@ -321,30 +320,15 @@ impl LeadStore {
             .expression_attribute_values(":new", AttributeValue::L(vec![s(conversation.as_str())]))
             .expression_attribute_values(":conversation", s(conversation.as_str()))
             .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
-            .expression_attribute_values(":tenant", s(tenant.as_str()))
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(output) => {
-                let item = output.attributes.ok_or_else(|| missing_lead(lead_id))?;
-                Ok((ConversationTracking::Added, decode(item)?))
+            .expression_attribute_values(":tenant", s(tenant.as_str()));
+        match self.conditional_update(tenant, lead_id, request).await? {
+            Update::Applied(lead) => Ok((ConversationTracking::Added, lead)),
+            Update::Refused(lead) if lead.tracks(conversation) => {
+                Ok((ConversationTracking::AlreadyTracked, lead))
             }
-            Err(SdkError::ServiceError(error)) => match error.into_err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    let lead = self.owned_lead(tenant, lead_id, failed.item).await?;
-                    if lead.tracks(conversation) {
-                        Ok((ConversationTracking::AlreadyTracked, lead))
-                    } else {
-                        Err(StoreError::Malformed(format!(
-                            "lead {lead_id} refused a conversation it does not hold"
-                        )))
-                    }
-                }
-                other => Err(StoreError::Unavailable(other.to_string())),
-            },
-            Err(error) => Err(error.into()),
+            Update::Refused(_) => Err(StoreError::Malformed(format!(
+                "lead {lead_id} refused a conversation it does not hold"
+            ))),
         }
     }
 
@@ -403,35 +387,48 @@ impl LeadStore {
             values.insert(":conversation".to_owned(), s(conversation.as_str()));
             condition.push_str(" AND NOT contains(conversationIds, :conversation)");
         }
-        let result = self
+        let request = self
             .client
             .update_item()
-            .table_name(&self.leads_table)
-            .key("leadId", s(lead_id.as_str()))
             .update_expression(format!("SET {}", sets.join(", ")))
             .condition_expression(condition)
             .set_expression_attribute_names((!names.is_empty()).then_some(names))
-            .set_expression_attribute_values(Some(values))
+            .set_expression_attribute_values(Some(values));
+        match self.conditional_update(tenant, lead_id, request).await? {
+            Update::Applied(lead) => Ok(lead),
+            // Already tracked: bring the details up to date without appending again.
+            Update::Refused(lead) if conversation.is_some_and(|c| lead.tracks(c)) => {
+                Box::pin(self.update_details(tenant, lead_id, details, None, now_ms)).await
+            }
+            Update::Refused(_) => Err(StoreError::Malformed(format!(
+                "lead {lead_id} refused an update for its own tenant"
+            ))),
+        }
+    }
+
+    /// Sends an update of one of the tenant's leads whose condition may refuse it, and returns
+    /// the lead as it is afterwards either way.
+    async fn conditional_update(
+        &self,
+        tenant: &TenantId,
+        lead_id: &LeadId,
+        request: UpdateItemFluentBuilder,
+    ) -> Result<Update, StoreError> {
+        let result = request
+            .table_name(&self.leads_table)
+            .key("leadId", s(lead_id.as_str()))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
-            Ok(output) => decode(output.attributes.ok_or_else(|| missing_lead(lead_id))?),
+            Ok(output) => Ok(Update::Applied(decode(
+                output.attributes.ok_or_else(|| missing_lead(lead_id))?,
+            )?)),
             Err(SdkError::ServiceError(error)) => match error.into_err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => {
-                    let lead = self.owned_lead(tenant, lead_id, failed.item).await?;
-                    match conversation {
-                        // Already tracked: bring the details up to date without appending again.
-                        Some(conversation) if lead.tracks(conversation) => {
-                            Box::pin(self.update_details(tenant, lead_id, details, None, now_ms))
-                                .await
-                        }
-                        _ => Err(StoreError::Malformed(format!(
-                            "lead {lead_id} refused an update for its own tenant"
-                        ))),
-                    }
-                }
+                UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Update::Refused(
+                    self.owned_lead(tenant, lead_id, failed.item).await?,
+                )),
                 other => Err(StoreError::Unavailable(other.to_string())),
             },
             Err(error) => Err(error.into()),
@@ -467,6 +464,14 @@ impl LeadStore {
             ))),
         }
     }
+}
+
+/// What a conditional update did.
+enum Update {
+    /// The condition held; the lead as written.
+    Applied(Lead),
+    /// The condition failed; the lead as it stands.
+    Refused(Lead),
 }
 
 fn missing_lead(lead_id: &LeadId) -> StoreError {

@@ -1,10 +1,10 @@
 //! `POST /leads`: captures a lead from a chatbot's lead form (seed 000). One lead per tenant and
 //! user id: capturing again for a known user brings that lead up to date.
 
-use auth::{ApiKeys, Tenant};
+use auth::{Tenant, WithApiKeys};
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use contracts::lead_capture::{CaptureLeadRequest, CaptureLeadResponse};
 use domain::lead::{ConversationId, LeadDataError, LeadDetails, LeadId, UserId};
 use http_kit::clock::{now_ms, random_u64};
@@ -13,11 +13,8 @@ use store::leads::{LeadStore, NewLeadIds};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leads: LeadStore,
-    pub keys: ApiKeys,
-}
+/// This function's state: the lead store, and the API keys its callers present.
+pub type AppState = WithApiKeys<LeadStore>;
 
 /// The documented routes of this function, for its router and the OpenAPI document.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -26,10 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The function's router, with its clients built from `backend`.
 pub fn app(backend: &store::Backend) -> Router {
-    let state = AppState {
-        leads: backend.leads(),
-        keys: ApiKeys::new(backend.api_keys()),
-    };
+    let state = WithApiKeys::new(backend, backend.leads());
     http_kit::finish(routes(), state, ErrorKey::Message)
 }
 
@@ -74,7 +68,7 @@ async fn capture_lead(
         now_ms: now,
     };
     let lead = state
-        .leads
+        .service
         .capture(&tenant, &user, &details, conversation.as_ref(), &ids)
         .await
         .map_err(|error| ApiError::internal("Error processing lead", &error))?;

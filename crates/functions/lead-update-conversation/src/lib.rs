@@ -1,10 +1,10 @@
 //! `POST /leads/update-conversation`: adds a chatbot conversation to a user's lead, creating a
 //! placeholder lead for a user seen for the first time (seed 000).
 
-use auth::{ApiKeys, Tenant};
+use auth::{Tenant, WithApiKeys};
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use contracts::lead_capture::{UpdateConversationRequest, UpdateConversationResponse};
 use domain::lead::{ConversationId, ConversationTracking, LeadId, UserId};
@@ -14,11 +14,8 @@ use store::leads::{LeadStore, NewLeadIds};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leads: LeadStore,
-    pub keys: ApiKeys,
-}
+/// This function's state: the lead store, and the API keys its callers present.
+pub type AppState = WithApiKeys<LeadStore>;
 
 /// The documented routes of this function, for its router and the OpenAPI document.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -27,10 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The function's router, with its clients built from `backend`.
 pub fn app(backend: &store::Backend) -> Router {
-    let state = AppState {
-        leads: backend.leads(),
-        keys: ApiKeys::new(backend.api_keys()),
-    };
+    let state = WithApiKeys::new(backend, backend.leads());
     http_kit::finish(routes(), state, ErrorKey::Message)
 }
 
@@ -72,7 +66,7 @@ async fn update_conversation(
         now_ms: now,
     };
     let (tracking, lead) = state
-        .leads
+        .service
         .track_conversation(&tenant, &user, &conversation, &ids)
         .await
         .map_err(|error| ApiError::internal("Error updating lead conversation", &error))?;

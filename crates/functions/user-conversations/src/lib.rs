@@ -1,10 +1,10 @@
 //! `GET /users/{userId}/conversations`: a user's leads and every conversation id they hold
 //! (seed 000). Another tenant's user answers 404, like a user nobody knows.
 
-use auth::{ApiKeys, Tenant};
+use auth::{Tenant, WithApiKeys};
 use axum::Json;
 use axum::Router;
-use axum::extract::{FromRef, Path, State};
+use axum::extract::{Path, State};
 use contracts::lead_capture::{LeadView, UserConversationsResponse};
 use domain::lead::{UserId, all_conversation_ids};
 use http_kit::{ApiError, ErrorKey};
@@ -12,11 +12,8 @@ use store::leads::LeadStore;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leads: LeadStore,
-    pub keys: ApiKeys,
-}
+/// This function's state: the lead store, and the API keys its callers present.
+pub type AppState = WithApiKeys<LeadStore>;
 
 /// The documented routes of this function, for its router and the OpenAPI document.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -25,10 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The function's router, with its clients built from `backend`.
 pub fn app(backend: &store::Backend) -> Router {
-    let state = AppState {
-        leads: backend.leads(),
-        keys: ApiKeys::new(backend.api_keys()),
-    };
+    let state = WithApiKeys::new(backend, backend.leads());
     http_kit::finish(routes(), state, ErrorKey::Message)
 }
 
@@ -58,7 +52,7 @@ async fn user_conversations(
         other => ApiError::bad_request("invalid_user_id", format!("userId {other}")),
     })?;
     let leads = state
-        .leads
+        .service
         .leads_of_user(&tenant, &user)
         .await
         .map_err(|error| ApiError::internal("Error retrieving user conversations", &error))?;
