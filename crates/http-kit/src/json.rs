@@ -96,7 +96,7 @@ mod tests {
             let error = parse::<Outer>(body).unwrap_err();
             assert_eq!(error.status, StatusCode::BAD_REQUEST);
         }
-        let error = parse::<Outer>(b"[1]").unwrap_err();
+        let error = parse::<Outer>(b"\"a string\"").unwrap_err();
         assert!(error.text.contains("wrong shape"), "{}", error.text);
     }
 }
