@@ -2,6 +2,8 @@
 //! checks `template.yaml` against the same definitions.
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
@@ -128,13 +130,19 @@ impl TableNames {
 /// Creates any of the tables that do not exist yet (local stack and tests; deployed tables come
 /// from `template.yaml`).
 pub async fn ensure_tables(client: &Client, names: &TableNames) -> Result<(), StoreError> {
-    let existing = client.list_tables().send().await?;
-    let existing = existing.table_names();
     for (spec, name) in names.specs() {
-        if existing.iter().any(|table| table == name) {
-            continue;
+        match client.describe_table().table_name(name).send().await {
+            Ok(_) => continue,
+            Err(SdkError::ServiceError(error))
+                if matches!(
+                    error.err(),
+                    DescribeTableError::ResourceNotFoundException(_)
+                ) =>
+            {
+                create_table(client, spec, name).await?;
+            }
+            Err(error) => return Err(error.into()),
         }
-        create_table(client, spec, name).await?;
     }
     Ok(())
 }
