@@ -68,6 +68,32 @@ struct LeadItem {
 }
 
 impl LeadItem {
+    /// A new lead of `user` holding only what every lead has.
+    fn new(
+        tenant: &TenantId,
+        user: &UserId,
+        email: String,
+        conversation: Option<&ConversationId>,
+        ids: &NewLeadIds,
+    ) -> Self {
+        Self {
+            lead_id: ids.lead_id.to_string(),
+            tenant_id: tenant.to_string(),
+            tenant_user_id: tenant_key(tenant, user.as_str()),
+            tenant_email: tenant_key(tenant, &email),
+            user_id: user.to_string(),
+            email,
+            name: None,
+            school: None,
+            major: None,
+            timestamp: ids.now_ms,
+            updated_at: ids.now_ms,
+            conversation_id: conversation.map(ToString::to_string),
+            conversation_ids: conversation.iter().map(ToString::to_string).collect(),
+            extra: ExtraFields::new(),
+        }
+    }
+
     fn into_lead(self) -> Result<Lead, StoreError> {
         let user_id = UserId::parse(&self.user_id)
             .map_err(|e| StoreError::Malformed(format!("userId {e}")))?;
@@ -137,20 +163,12 @@ impl LeadStore {
                     .await;
             }
             let item = LeadItem {
-                lead_id: ids.lead_id.to_string(),
-                tenant_id: tenant.to_string(),
-                tenant_user_id: tenant_key(tenant, user.as_str()),
-                tenant_email: tenant_key(tenant, details.email.as_str()),
-                user_id: user.to_string(),
-                email: details.email.to_string(),
                 name: details.name.clone(),
                 school: details.school.clone(),
                 major: details.major.clone(),
                 timestamp: details.timestamp.unwrap_or(ids.now_ms),
-                updated_at: ids.now_ms,
-                conversation_id: conversation.map(ToString::to_string),
-                conversation_ids: conversation.iter().map(ToString::to_string).collect(),
                 extra: details.extra.clone(),
+                ..LeadItem::new(tenant, user, details.email.to_string(), conversation, ids)
             };
             if let Some(lead) = self.create(tenant, user, item).await? {
                 return Ok(lead);
@@ -176,22 +194,7 @@ impl LeadStore {
                     .await;
             }
             let email = user.placeholder_email();
-            let item = LeadItem {
-                lead_id: ids.lead_id.to_string(),
-                tenant_id: tenant.to_string(),
-                tenant_user_id: tenant_key(tenant, user.as_str()),
-                tenant_email: tenant_key(tenant, &email),
-                user_id: user.to_string(),
-                email,
-                name: None,
-                school: None,
-                major: None,
-                timestamp: ids.now_ms,
-                updated_at: ids.now_ms,
-                conversation_id: Some(conversation.to_string()),
-                conversation_ids: vec![conversation.to_string()],
-                extra: ExtraFields::new(),
-            };
+            let item = LeadItem::new(tenant, user, email, Some(conversation), ids);
             if let Some(lead) = self.create(tenant, user, item).await? {
                 return Ok((ConversationTracking::CreatedLead, lead));
             }

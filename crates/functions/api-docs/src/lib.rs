@@ -4,11 +4,11 @@
 //! The pages load their viewers from a CDN in the reader's browser (`DOCS_ASSETS_BASE` to point
 //! elsewhere), so building and serving them needs no network.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use axum::Json;
 use axum::Router;
-use axum::response::Html;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
 use http_kit::ErrorKey;
 use utoipa::Modify;
 use utoipa::OpenApi;
@@ -70,10 +70,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document
 }
 
-fn cached_document() -> &'static Arc<serde_json::Value> {
-    static DOCUMENT: OnceLock<Arc<serde_json::Value>> = OnceLock::new();
+/// The document serialised once per execution environment; every request sends the same bytes.
+fn document_json() -> &'static str {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        Arc::new(serde_json::to_value(document()).expect("the OpenAPI document serialises"))
+        serde_json::to_string(&document()).expect("the OpenAPI document serialises")
     })
 }
 
@@ -85,8 +86,11 @@ pub fn app() -> Router {
 /// The OpenAPI 3 document
 #[utoipa::path(get, path = "/api/openapi.json", tag = "Documentation",
     responses((status = 200, description = "OpenAPI 3 document", content_type = "application/json")))]
-async fn openapi_json() -> Json<serde_json::Value> {
-    Json(cached_document().as_ref().clone())
+async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        document_json(),
+    )
 }
 
 /// Swagger UI
