@@ -3,3 +3,4 @@
 
 pub mod health;
 pub mod lead_capture;
+pub mod tickets;

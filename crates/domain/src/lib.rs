@@ -1,11 +1,13 @@
 //! Frontdesk's domain: entities, value types parsed at the edge, and the rules that hold whatever
 //! stores or transports them. Nothing here knows of AWS, HTTP or Kafka.
 
+pub mod customer;
 pub mod email;
 pub mod lead;
 pub mod settings;
 pub mod tenant;
 pub mod text;
+pub mod ticket;
 
 pub use email::Email;
 pub use tenant::TenantId;

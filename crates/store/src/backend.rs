@@ -1,11 +1,13 @@
 //! The DynamoDB connection a function builds once per cold start, and the table names it needs.
 
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use domain::settings::{Settings, SettingsError};
 
 use crate::TableNames;
 use crate::api_keys::ApiKeyStore;
 use crate::leads::LeadStore;
+use crate::tickets::TicketStore;
 
 /// One SDK configuration and client per execution environment, shared by every store. Local
 /// endpoints come from the SDK's standard `AWS_ENDPOINT_URL` variables.
@@ -13,16 +15,26 @@ use crate::leads::LeadStore;
 pub struct Backend {
     pub dynamodb: Client,
     pub tables: TableNames,
+    sdk_config: SdkConfig,
 }
 
 impl Backend {
     /// Reads the table names (reporting every missing one at once) and loads the AWS
     /// configuration from the environment.
     pub async fn from_env() -> Result<Self, SettingsError> {
+        Ok(Self::from_env_with(|_| ()).await?.0)
+    }
+
+    /// Like [`Backend::from_env`], also reading a function's own settings with `read_more`, so
+    /// every missing variable, the tables' and the function's, is reported in one error.
+    pub async fn from_env_with<T>(
+        read_more: impl FnOnce(&mut Settings<fn(&str) -> Option<String>>) -> T,
+    ) -> Result<(Self, T), SettingsError> {
         let mut settings = Settings::from_env();
         let tables = TableNames::read(&mut settings);
+        let more = read_more(&mut settings);
         settings.finish()?;
-        Ok(Self::connect(tables).await)
+        Ok((Self::connect(tables).await, more))
     }
 
     /// Loads the AWS configuration from the environment for the given tables.
@@ -31,11 +43,21 @@ impl Backend {
         Self {
             dynamodb: Client::new(&config),
             tables,
+            sdk_config: config,
         }
+    }
+
+    /// The AWS configuration every other client of this execution environment derives from.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.sdk_config
     }
 
     pub fn leads(&self) -> LeadStore {
         LeadStore::new(self.dynamodb.clone(), &self.tables)
+    }
+
+    pub fn tickets(&self) -> TicketStore {
+        TicketStore::new(self.dynamodb.clone(), &self.tables)
     }
 
     pub fn api_keys(&self) -> ApiKeyStore {

@@ -4,9 +4,11 @@
 
 pub mod api_keys;
 mod backend;
+pub mod cursor;
 mod error;
 pub mod leads;
 pub mod tables;
+pub mod tickets;
 
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 pub use aws_sdk_dynamodb::types::AttributeValue;

@@ -21,6 +21,7 @@ pub struct TableSpec {
     /// The variable that carries the deployed table's name to the functions.
     pub env_var: &'static str,
     pub partition_key: &'static str,
+    pub sort_key: Option<&'static str>,
     pub indexes: &'static [IndexSpec],
     /// Whether the table streams new and old images (for the event relay).
     pub stream: bool,
@@ -42,6 +43,7 @@ pub const LEADS: TableSpec = TableSpec {
     logical_id: "LeadsTable",
     env_var: "DYNAMODB_LEADS_TABLE",
     partition_key: "leadId",
+    sort_key: None,
     indexes: &[
         IndexSpec {
             name: "UserIdIndex",
@@ -65,6 +67,7 @@ pub const CLAIMS: TableSpec = TableSpec {
     logical_id: "ClaimsTable",
     env_var: "DYNAMODB_CLAIMS_TABLE",
     partition_key: "claim",
+    sort_key: None,
     indexes: &[],
     stream: false,
     ttl_attribute: Some("expiresAt"),
@@ -75,12 +78,71 @@ pub const API_KEYS: TableSpec = TableSpec {
     logical_id: "ApiKeysTable",
     env_var: "DYNAMODB_API_KEYS_TABLE",
     partition_key: "keyHash",
+    sort_key: None,
     indexes: &[],
     stream: false,
     ttl_attribute: None,
 };
 
-pub const ALL: &[TableSpec] = &[LEADS, CLAIMS, API_KEYS];
+/// Tickets and their timelines. Each ticket is one item (`entry_key` = `ticket`) and each
+/// timeline entry another (`timeline#<timestamp>#<message id>`), so a ticket with any number of
+/// messages works and the ticket with its first timeline page is one Query. Only ticket items
+/// carry the index attributes, so the indexes hold tickets alone: `tenant_status` =
+/// `<tenant>#<status>`, `tenant_assignee` = `<tenant>#<agent>`, `status_timestamp` =
+/// `<status>#<created_at>` (seed 004's `CustomerIndex`).
+pub const TICKETS: TableSpec = TableSpec {
+    logical_id: "TicketsTable",
+    env_var: "DYNAMODB_TICKETS_TABLE",
+    partition_key: "ticket_id",
+    sort_key: Some("entry_key"),
+    indexes: &[
+        IndexSpec {
+            name: "TenantCreatedIndex",
+            partition_key: "tenant_id",
+            sort_key: Some("created_at"),
+        },
+        IndexSpec {
+            name: "TenantStatusIndex",
+            partition_key: "tenant_status",
+            sort_key: Some("created_at"),
+        },
+        IndexSpec {
+            name: "TenantAssigneeIndex",
+            partition_key: "tenant_assignee",
+            sort_key: Some("created_at"),
+        },
+        IndexSpec {
+            name: "CustomerIndex",
+            partition_key: "customer_id",
+            sort_key: Some("status_timestamp"),
+        },
+        IndexSpec {
+            name: "CustomerCreatedIndex",
+            partition_key: "customer_id",
+            sort_key: Some("created_at"),
+        },
+    ],
+    stream: true,
+    ttl_attribute: None,
+};
+
+/// Customer profiles. `channel_identity` = `<tenant>#<channel>#<handle>` of the identity the
+/// customer was first seen with; each identity's uniqueness is a claim in [`CLAIMS`].
+pub const CUSTOMERS: TableSpec = TableSpec {
+    logical_id: "CustomersTable",
+    env_var: "DYNAMODB_CUSTOMERS_TABLE",
+    partition_key: "internal_id",
+    sort_key: None,
+    indexes: &[IndexSpec {
+        name: "ChannelIdentityIndex",
+        partition_key: "channel_identity",
+        sort_key: None,
+    }],
+    stream: true,
+    ttl_attribute: None,
+};
+
+pub const ALL: &[TableSpec] = &[LEADS, CLAIMS, API_KEYS, TICKETS, CUSTOMERS];
 
 /// The deployed names of the tables, read from the environment once per cold start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +150,8 @@ pub struct TableNames {
     pub leads: String,
     pub claims: String,
     pub api_keys: String,
+    pub tickets: String,
+    pub customers: String,
 }
 
 impl TableNames {
@@ -97,6 +161,8 @@ impl TableNames {
             leads: settings.required(LEADS.env_var),
             claims: settings.required(CLAIMS.env_var),
             api_keys: settings.required(API_KEYS.env_var),
+            tickets: settings.required(TICKETS.env_var),
+            customers: settings.required(CUSTOMERS.env_var),
         }
     }
 
@@ -106,15 +172,19 @@ impl TableNames {
             leads: format!("{prefix}Leads"),
             claims: format!("{prefix}Claims"),
             api_keys: format!("{prefix}ApiKeys"),
+            tickets: format!("{prefix}Tickets"),
+            customers: format!("{prefix}Customers"),
         }
     }
 
     /// Each table's spec with its deployed name.
-    pub fn specs(&self) -> [(&TableSpec, &str); 3] {
+    pub fn specs(&self) -> [(&TableSpec, &str); 5] {
         [
             (&LEADS, &self.leads),
             (&CLAIMS, &self.claims),
             (&API_KEYS, &self.api_keys),
+            (&TICKETS, &self.tickets),
+            (&CUSTOMERS, &self.customers),
         ]
     }
 
@@ -149,6 +219,7 @@ pub async fn ensure_tables(client: &Client, names: &TableNames) -> Result<(), St
 
 async fn create_table(client: &Client, spec: &TableSpec, name: &str) -> Result<(), StoreError> {
     let mut attributes = vec![spec.partition_key];
+    attributes.extend(spec.sort_key);
     for index in spec.indexes {
         attributes.push(index.partition_key);
         attributes.extend(index.sort_key);
@@ -160,7 +231,11 @@ async fn create_table(client: &Client, spec: &TableSpec, name: &str) -> Result<(
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key(spec.partition_key, KeyType::Hash));
+        .set_key_schema(Some(
+            std::iter::once(key(spec.partition_key, KeyType::Hash))
+                .chain(spec.sort_key.map(|sort| key(sort, KeyType::Range)))
+                .collect(),
+        ));
     for attribute in attributes {
         request = request.attribute_definitions(
             AttributeDefinition::builder()

@@ -1,0 +1,1029 @@
+//! Tickets, their timelines and their customers in DynamoDB.
+//!
+//! A ticket is one item and each timeline entry its own item under the same partition, so
+//! reading a ticket with its first timeline page is one Query and appending is one
+//! `TransactWriteItems` (the entries, plus the ticket's counters and status, atomically).
+//! Changes that depend on the ticket's state are read-decide-write with the read status as the
+//! write's condition, retried when another writer got there first.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use domain::TenantId;
+use domain::customer::{ChannelIdentity, Customer};
+use domain::ticket::{
+    CustomerId, Priority, Ticket, TicketCustomer, TicketId, TicketStatus, TimelineEntry,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+use crate::cursor::{self, InvalidCursor};
+use crate::tables::{CUSTOMERS, TableNames};
+
+/// The sort key of the ticket item itself; it sorts before every `timeline#…` entry.
+const TICKET_ENTRY: &str = "ticket";
+const TIMELINE_PREFIX: &str = "timeline#";
+/// How many timeline entries a ticket read returns unless asked for fewer.
+pub const DEFAULT_TIMELINE_PAGE: usize = 100;
+pub const MAX_TIMELINE_PAGE: usize = 500;
+/// How often a write that lost to a concurrent one is re-read and retried.
+const MAX_ATTEMPTS: u32 = 8;
+/// Items read per Query round while filling a page that a filter may thin out.
+const FILTERED_BATCH: usize = 200;
+/// Bounds of an open created-time range: below and above every RFC 3339 timestamp (an empty
+/// string cannot be a key value).
+const LOWEST: &str = "0";
+const HIGHEST: &str = "~";
+
+#[derive(Clone)]
+pub struct TicketStore {
+    client: Client,
+    tickets_table: String,
+    customers_table: String,
+    claims_table: String,
+}
+
+/// A ticket as stored: the ticket plus its tenant and the attributes its indexes are keyed by.
+#[derive(Serialize, Deserialize)]
+struct TicketItem {
+    entry_key: String,
+    tenant_id: String,
+    customer_id: String,
+    status_timestamp: String,
+    tenant_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tenant_assignee: Option<String>,
+    #[serde(flatten)]
+    ticket: Ticket,
+}
+
+impl TicketItem {
+    fn new(tenant: &TenantId, ticket: Ticket) -> Self {
+        Self {
+            entry_key: TICKET_ENTRY.to_owned(),
+            tenant_id: tenant.to_string(),
+            customer_id: ticket.customer.internal_id.to_string(),
+            status_timestamp: status_timestamp(ticket.status, &ticket.created_at),
+            tenant_status: tenant_status(tenant, ticket.status),
+            tenant_assignee: ticket
+                .assigned_agent_id
+                .as_deref()
+                .map(|agent| tenant_assignee(tenant, agent)),
+            ticket,
+        }
+    }
+}
+
+/// A timeline entry as stored.
+#[derive(Serialize, Deserialize)]
+struct EntryItem {
+    ticket_id: String,
+    entry_key: String,
+    tenant_id: String,
+    #[serde(flatten)]
+    entry: TimelineEntry,
+}
+
+/// A customer as stored.
+#[derive(Serialize, Deserialize)]
+struct CustomerItem {
+    tenant_id: String,
+    channel_identity: String,
+    #[serde(flatten)]
+    customer: Customer,
+}
+
+fn status_timestamp(status: TicketStatus, created_at: &str) -> String {
+    format!("{status}#{created_at}")
+}
+
+fn tenant_status(tenant: &TenantId, status: TicketStatus) -> String {
+    format!("{tenant}#{status}")
+}
+
+fn tenant_assignee(tenant: &TenantId, agent: &str) -> String {
+    format!("{tenant}#{agent}")
+}
+
+fn identity_key(tenant: &TenantId, identity: &ChannelIdentity) -> String {
+    format!("{tenant}#{}#{}", identity.channel, identity.handle)
+}
+
+fn identity_claim(tenant: &TenantId, identity: &ChannelIdentity) -> String {
+    format!("channel-identity#{}", identity_key(tenant, identity))
+}
+
+fn entry_key(entry: &TimelineEntry) -> String {
+    format!("{TIMELINE_PREFIX}{}#{}", entry.timestamp, entry.message_id)
+}
+
+/// A ticket with one page of its timeline, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketWithTimeline {
+    pub ticket: Ticket,
+    pub timeline: Vec<TimelineEntry>,
+    /// Where the next timeline page starts; `None` when this page reaches the end.
+    pub timeline_next_cursor: Option<String>,
+}
+
+/// A new ticket: the ticket (its customer part filled in by the store), its first timeline entry,
+/// and who the customer is.
+pub struct NewTicket {
+    pub ticket: Ticket,
+    pub first_entry: TimelineEntry,
+    pub identity: ChannelIdentity,
+    /// Used only when the customer is new.
+    pub new_customer_id: CustomerId,
+}
+
+/// What a read-decide-write changes on a ticket. `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TicketChange {
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    pub assigned_agent_id: Option<String>,
+    pub tags: Option<Vec<String>>,
+    /// Entries appended to the timeline, in order.
+    pub entries: Vec<TimelineEntry>,
+    pub updated_at: String,
+}
+
+/// Why a read-decide-write did not happen.
+#[derive(Debug)]
+pub enum ChangeError<E> {
+    /// No such ticket for this tenant; nothing was written.
+    NotFound,
+    /// The decision refused the change; nothing was written.
+    Refused(E),
+    Store(StoreError),
+}
+
+impl<E> From<StoreError> for ChangeError<E> {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+/// Which tickets a listing wants. Every filter applies before the page is cut.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    pub assigned_agent_id: Option<String>,
+    pub customer: Option<CustomerId>,
+    pub tag: Option<String>,
+    pub channel: Option<domain::ticket::Channel>,
+    /// Inclusive bounds on `created_at`, in the stored RFC 3339 form.
+    pub created_from: Option<String>,
+    pub created_to: Option<String>,
+}
+
+/// One page of a listing, newest first.
+#[derive(Debug, Clone)]
+pub struct TicketPage {
+    pub tickets: Vec<Ticket>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum ListError {
+    InvalidCursor,
+    Store(StoreError),
+}
+
+impl From<InvalidCursor> for ListError {
+    fn from(_: InvalidCursor) -> Self {
+        Self::InvalidCursor
+    }
+}
+
+impl From<StoreError> for ListError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<serde_dynamo::Error> for ListError {
+    fn from(error: serde_dynamo::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+/// The index a listing reads and how: its name, its partition, and the key condition on its
+/// sort key.
+struct ListingPlan {
+    index: &'static str,
+    partition: (&'static str, String),
+    sort: (&'static str, Option<(String, String)>),
+    filters: Vec<&'static str>,
+    /// Whether a filter may drop tickets (the tenant check on customer indexes never does).
+    thinned: bool,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl TicketStore {
+    pub fn new(client: Client, tables: &TableNames) -> Self {
+        Self {
+            client,
+            tickets_table: tables.tickets.clone(),
+            customers_table: tables.customers.clone(),
+            claims_table: tables.claims.clone(),
+        }
+    }
+
+    /// Opens a ticket, finding the customer by their channel identity or creating them, in one
+    /// transaction with the ticket and its first entry. Returns the ticket as stored.
+    pub async fn create(&self, tenant: &TenantId, new: NewTicket) -> Result<Ticket, StoreError> {
+        let NewTicket {
+            mut ticket,
+            first_entry,
+            identity,
+            new_customer_id,
+        } = new;
+        for attempt in 0..MAX_ATTEMPTS {
+            // The index answers in the common case; after a lost race, the claim (read
+            // consistently) names the customer someone else just created.
+            let existing = if attempt == 0 {
+                self.customer_by_index(tenant, &identity).await?
+            } else {
+                self.customer_by_claim(tenant, &identity).await?
+            };
+            let mut writes = Vec::with_capacity(5);
+            match &existing {
+                Some(customer) => {
+                    writes.extend(self.fill_in_customer(customer, &ticket.customer)?);
+                    ticket.customer = TicketCustomer {
+                        internal_id: customer.internal_id.clone(),
+                        name: customer.name.clone().or(ticket.customer.name.clone()),
+                        primary_email: customer
+                            .primary_email
+                            .clone()
+                            .or(ticket.customer.primary_email.clone()),
+                        channel_identity: identity.handle.clone(),
+                    };
+                }
+                None => {
+                    ticket.customer.internal_id = new_customer_id.clone();
+                    ticket.customer.channel_identity = identity.handle.clone();
+                    let customer = Customer {
+                        internal_id: new_customer_id.clone(),
+                        name: ticket.customer.name.clone(),
+                        primary_email: ticket.customer.primary_email.clone(),
+                        channels: vec![identity.channel],
+                        identities: vec![identity.clone()],
+                        created_at: ticket.created_at.clone(),
+                        updated_at: ticket.created_at.clone(),
+                    };
+                    writes.extend(self.new_customer_writes(tenant, &identity, customer)?);
+                }
+            }
+            writes.push(self.put_new(
+                &self.tickets_table,
+                serde_dynamo::to_item(TicketItem::new(tenant, ticket.clone()))?,
+                "ticket_id",
+            )?);
+            writes.push(self.entry_put(tenant, &ticket.ticket_id, &first_entry)?);
+            match self.transact(writes).await? {
+                Transacted::Done => return Ok(ticket),
+                // Someone created this customer (or took this ticket id) meanwhile: look again.
+                Transacted::ConditionFailed => continue,
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// The ticket with the first `limit` timeline entries, or the page after `timeline_cursor`.
+    /// `None` when it does not exist or belongs to another tenant.
+    pub async fn read(
+        &self,
+        tenant: &TenantId,
+        id: &TicketId,
+        limit: usize,
+        timeline_cursor: Option<&str>,
+    ) -> Result<Option<TicketWithTimeline>, ListError> {
+        let limit = limit.clamp(1, MAX_TIMELINE_PAGE);
+        let Some(cursor) = timeline_cursor else {
+            // The ticket item sorts first, so one Query returns it with the first page.
+            let (items, more) = self.timeline_query(id, None, limit + 1).await?;
+            let mut items = items.into_iter();
+            let Some(first) = items.next() else {
+                return Ok(None);
+            };
+            let Some(ticket) = self.owned_ticket(tenant, first)? else {
+                return Ok(None);
+            };
+            let entries: Vec<HashMap<String, AttributeValue>> = items.collect();
+            return Ok(Some(self.with_timeline(ticket, entries, more)?));
+        };
+        let start = cursor::decode(
+            cursor,
+            "timeline",
+            &["ticket_id", "entry_key"],
+            ("ticket_id", id.as_str()),
+        )?;
+        let (ticket, page) = tokio::join!(
+            self.ticket_item(id),
+            self.timeline_query(id, Some(start), limit)
+        );
+        let Some(ticket) = ticket? else {
+            return Ok(None);
+        };
+        let Some(ticket) = self.owned_ticket(tenant, ticket)? else {
+            return Ok(None);
+        };
+        let (entries, more) = page?;
+        Ok(Some(self.with_timeline(ticket, entries, more)?))
+    }
+
+    /// The ticket alone (no timeline): one consistent GetItem, what a status poll needs.
+    pub async fn ticket(
+        &self,
+        tenant: &TenantId,
+        id: &TicketId,
+    ) -> Result<Option<Ticket>, StoreError> {
+        match self.ticket_item(id).await? {
+            Some(item) => self.owned_ticket(tenant, item),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads the ticket, lets `decide` turn it into a change (or refuse), and writes the change
+    /// with the read status as its condition, so no concurrent status change is overwritten.
+    /// Messages without a status change never conflict with each other. Returns the ticket as
+    /// changed, with its first timeline page.
+    pub async fn change<E>(
+        &self,
+        tenant: &TenantId,
+        id: &TicketId,
+        decide: impl Fn(&Ticket) -> Result<TicketChange, E>,
+    ) -> Result<TicketWithTimeline, ChangeError<E>> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let current = match self.read(tenant, id, DEFAULT_TIMELINE_PAGE, None).await {
+                Ok(Some(current)) => current,
+                Ok(None) => return Err(ChangeError::NotFound),
+                Err(ListError::Store(error)) => return Err(error.into()),
+                Err(ListError::InvalidCursor) => unreachable!("the first page needs no cursor"),
+            };
+            let change = decide(&current.ticket).map_err(ChangeError::Refused)?;
+            let mut writes = vec![self.ticket_update(tenant, &current.ticket, &change)?];
+            for entry in &change.entries {
+                writes.push(self.entry_put(tenant, id, entry)?);
+            }
+            match self.transact(writes).await? {
+                Transacted::Done => return Ok(apply(current, change)),
+                Transacted::ConditionFailed => backoff(attempt).await,
+            }
+        }
+        Err(StoreError::Contended.into())
+    }
+
+    /// A page of the tenant's tickets matching `filter`, newest first. `skip` drops that many
+    /// matching tickets first (seed 004's `page`); a cursor continues a previous page.
+    pub async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &TicketFilter,
+        limit: usize,
+        skip: usize,
+        cursor: Option<&str>,
+    ) -> Result<TicketPage, ListError> {
+        let plan = ListingPlan::new(tenant, filter);
+        let key_attributes = ["ticket_id", "entry_key", plan.partition.0, plan.sort.0];
+        let mut start = cursor
+            .map(|cursor| {
+                cursor::decode(
+                    cursor,
+                    plan.index,
+                    &key_attributes,
+                    (plan.partition.0, &plan.partition.1),
+                )
+            })
+            .transpose()?;
+        let mut to_skip = skip;
+        let mut tickets = Vec::with_capacity(limit);
+        loop {
+            let output = plan
+                .query(
+                    &self.client,
+                    &self.tickets_table,
+                    start.take(),
+                    limit - tickets.len() + to_skip,
+                )
+                .send()
+                .await
+                .map_err(StoreError::from)?;
+            let items = output.items.unwrap_or_default();
+            let exhausted = output.last_evaluated_key.is_none();
+            let count = items.len();
+            for (position, item) in items.into_iter().enumerate() {
+                if to_skip > 0 {
+                    to_skip -= 1;
+                    continue;
+                }
+                let stored: TicketItem = serde_dynamo::from_item(item.clone())?;
+                tickets.push(stored.ticket);
+                if tickets.len() == limit {
+                    let more = !exhausted || position + 1 < count;
+                    let next_cursor =
+                        more.then(|| cursor::encode(plan.index, &item, &key_attributes));
+                    return Ok(TicketPage {
+                        tickets,
+                        next_cursor,
+                    });
+                }
+            }
+            match output.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => {
+                    return Ok(TicketPage {
+                        tickets,
+                        next_cursor: None,
+                    });
+                }
+            }
+        }
+    }
+
+    /// The tenant's customer with this id.
+    pub async fn customer(
+        &self,
+        tenant: &TenantId,
+        id: &CustomerId,
+    ) -> Result<Option<Customer>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.customers_table)
+            .key(CUSTOMERS.partition_key, AttributeValue::S(id.to_string()))
+            .send()
+            .await?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let stored: CustomerItem = serde_dynamo::from_item(item)?;
+        Ok((stored.tenant_id == tenant.as_str()).then_some(stored.customer))
+    }
+
+    /// The customer known by this channel identity, through `ChannelIdentityIndex` (eventually
+    /// consistent: a customer created a moment ago may not show yet).
+    async fn customer_by_index(
+        &self,
+        tenant: &TenantId,
+        identity: &ChannelIdentity,
+    ) -> Result<Option<Customer>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.customers_table)
+            .index_name(CUSTOMERS.indexes[0].name)
+            .key_condition_expression("channel_identity = :identity")
+            .expression_attribute_values(
+                ":identity",
+                AttributeValue::S(identity_key(tenant, identity)),
+            )
+            .limit(1)
+            .send()
+            .await?;
+        match output.items.unwrap_or_default().into_iter().next() {
+            Some(item) => {
+                let stored: CustomerItem = serde_dynamo::from_item(item)?;
+                Ok(Some(stored.customer))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The customer an identity's claim points at: a consistent read, for the moment right
+    /// after a creation that the index does not show yet.
+    async fn customer_by_claim(
+        &self,
+        tenant: &TenantId,
+        identity: &ChannelIdentity,
+    ) -> Result<Option<Customer>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.claims_table)
+            .key("claim", AttributeValue::S(identity_claim(tenant, identity)))
+            .consistent_read(true)
+            .send()
+            .await?;
+        let owner = output
+            .item
+            .as_ref()
+            .and_then(|item| item.get("owner"))
+            .and_then(|owner| owner.as_s().ok());
+        match owner {
+            Some(owner) => {
+                let id = CustomerId::parse(owner)
+                    .map_err(|error| StoreError::Malformed(format!("claim owner {error}")))?;
+                self.customer(tenant, &id).await
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn new_customer_writes(
+        &self,
+        tenant: &TenantId,
+        identity: &ChannelIdentity,
+        customer: Customer,
+    ) -> Result<[TransactWriteItem; 2], StoreError> {
+        let claim = HashMap::from([
+            (
+                "claim".to_owned(),
+                AttributeValue::S(identity_claim(tenant, identity)),
+            ),
+            (
+                "owner".to_owned(),
+                AttributeValue::S(customer.internal_id.to_string()),
+            ),
+        ]);
+        let item = CustomerItem {
+            tenant_id: tenant.to_string(),
+            channel_identity: identity_key(tenant, identity),
+            customer,
+        };
+        Ok([
+            self.put_new(&self.claims_table, claim, "claim")?,
+            self.put_new(
+                &self.customers_table,
+                serde_dynamo::to_item(item)?,
+                CUSTOMERS.partition_key,
+            )?,
+        ])
+    }
+
+    /// Fills a known customer's missing name or email from a new ticket; never overwrites.
+    fn fill_in_customer(
+        &self,
+        customer: &Customer,
+        given: &TicketCustomer,
+    ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let mut sets = Vec::new();
+        let mut update = Update::builder().table_name(&self.customers_table).key(
+            CUSTOMERS.partition_key,
+            AttributeValue::S(customer.internal_id.to_string()),
+        );
+        if let (None, Some(name)) = (&customer.name, &given.name) {
+            sets.push("#name = :name");
+            update = update
+                .expression_attribute_names("#name", "name")
+                .expression_attribute_values(":name", AttributeValue::S(name.clone()));
+        }
+        if let (None, Some(email)) = (&customer.primary_email, &given.primary_email) {
+            sets.push("primary_email = :email");
+            update = update.expression_attribute_values(":email", AttributeValue::S(email.clone()));
+        }
+        if sets.is_empty() {
+            return Ok(None);
+        }
+        let update = update
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .build()
+            .map_err(|error| StoreError::Malformed(error.to_string()))?;
+        Ok(Some(TransactWriteItem::builder().update(update).build()))
+    }
+
+    fn put_new(
+        &self,
+        table: &str,
+        item: HashMap<String, AttributeValue>,
+        key: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        Ok(TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(#key)")
+                    .expression_attribute_names("#key", key)
+                    .build()
+                    .map_err(|error| StoreError::Malformed(error.to_string()))?,
+            )
+            .build())
+    }
+
+    fn entry_put(
+        &self,
+        tenant: &TenantId,
+        id: &TicketId,
+        entry: &TimelineEntry,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let item = EntryItem {
+            ticket_id: id.to_string(),
+            entry_key: entry_key(entry),
+            tenant_id: tenant.to_string(),
+            entry: entry.clone(),
+        };
+        self.put_new(
+            &self.tickets_table,
+            serde_dynamo::to_item(item)?,
+            "entry_key",
+        )
+    }
+
+    /// The ticket item's update for `change`, conditioned on the ticket existing for this tenant
+    /// and, when the status changes, on it still having the status the decision saw.
+    fn ticket_update(
+        &self,
+        tenant: &TenantId,
+        current: &Ticket,
+        change: &TicketChange,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut sets = vec!["updated_at = :now".to_owned()];
+        let mut values = HashMap::from([
+            (
+                ":now".to_owned(),
+                AttributeValue::S(change.updated_at.clone()),
+            ),
+            (":tenant".to_owned(), AttributeValue::S(tenant.to_string())),
+            (
+                ":added".to_owned(),
+                AttributeValue::N(change.entries.len().to_string()),
+            ),
+        ]);
+        let mut names = HashMap::new();
+        let mut condition = "attribute_exists(ticket_id) AND tenant_id = :tenant".to_owned();
+        if let Some(status) = change.status {
+            names.insert("#status".to_owned(), "status".to_owned());
+            sets.push("#status = :status".to_owned());
+            sets.push("status_timestamp = :status_timestamp".to_owned());
+            sets.push("tenant_status = :tenant_status".to_owned());
+            values.insert(":status".into(), AttributeValue::S(status.to_string()));
+            values.insert(
+                ":status_timestamp".into(),
+                AttributeValue::S(status_timestamp(status, &current.created_at)),
+            );
+            values.insert(
+                ":tenant_status".into(),
+                AttributeValue::S(tenant_status(tenant, status)),
+            );
+            values.insert(
+                ":seen_status".into(),
+                AttributeValue::S(current.status.to_string()),
+            );
+            condition.push_str(" AND #status = :seen_status");
+        }
+        if let Some(priority) = change.priority {
+            names.insert("#priority".to_owned(), "priority".to_owned());
+            sets.push("#priority = :priority".to_owned());
+            values.insert(":priority".into(), AttributeValue::S(priority.to_string()));
+        }
+        if let Some(agent) = &change.assigned_agent_id {
+            sets.push("assigned_agent_id = :agent".to_owned());
+            sets.push("tenant_assignee = :tenant_assignee".to_owned());
+            values.insert(":agent".into(), AttributeValue::S(agent.clone()));
+            values.insert(
+                ":tenant_assignee".into(),
+                AttributeValue::S(tenant_assignee(tenant, agent)),
+            );
+        }
+        if let Some(tags) = &change.tags {
+            sets.push("tags = :tags".to_owned());
+            values.insert(
+                ":tags".into(),
+                AttributeValue::L(tags.iter().cloned().map(AttributeValue::S).collect()),
+            );
+        }
+        if let Some(reply) = change
+            .entries
+            .iter()
+            .rev()
+            .find(|entry| entry.is_public_agent_reply())
+        {
+            sets.push("last_agent_message = :reply".to_owned());
+            values.insert(
+                ":reply".into(),
+                AttributeValue::M(serde_dynamo::to_item(reply)?),
+            );
+        }
+        let update = Update::builder()
+            .table_name(&self.tickets_table)
+            .key(
+                "ticket_id",
+                AttributeValue::S(current.ticket_id.to_string()),
+            )
+            .key("entry_key", AttributeValue::S(TICKET_ENTRY.to_owned()))
+            .update_expression(format!("SET {} ADD message_count :added", sets.join(", ")))
+            .condition_expression(condition)
+            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_values(Some(values))
+            .build()
+            .map_err(|error| StoreError::Malformed(error.to_string()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Runs a transaction, retrying DynamoDB's transaction conflicts (another transaction on the
+    /// same item in flight) with backoff; a failed condition is the caller's to handle.
+    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<Transacted, StoreError> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(Transacted::Done),
+                Err(error) => error,
+            };
+            let reasons = match &error {
+                SdkError::ServiceError(service) => match service.err() {
+                    TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .filter_map(|reason| reason.code())
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>(),
+                    _ => return Err(error.into()),
+                },
+                _ => return Err(error.into()),
+            };
+            if reasons.iter().any(|code| code == "ConditionalCheckFailed") {
+                return Ok(Transacted::ConditionFailed);
+            }
+            if reasons.iter().any(|code| code == "TransactionConflict") {
+                backoff(attempt).await;
+                continue;
+            }
+            return Err(error.into());
+        }
+        Err(StoreError::Contended)
+    }
+
+    async fn ticket_item(
+        &self,
+        id: &TicketId,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.tickets_table)
+            .key("ticket_id", AttributeValue::S(id.to_string()))
+            .key("entry_key", AttributeValue::S(TICKET_ENTRY.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await?;
+        Ok(output.item)
+    }
+
+    /// Up to `limit` items of a ticket's partition in key order (the ticket first, then its
+    /// timeline), and whether more follow.
+    async fn timeline_query(
+        &self,
+        id: &TicketId,
+        start: Option<HashMap<String, AttributeValue>>,
+        limit: usize,
+    ) -> Result<(Vec<HashMap<String, AttributeValue>>, bool), StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.tickets_table)
+            .key_condition_expression("ticket_id = :id")
+            .expression_attribute_values(":id", AttributeValue::S(id.to_string()))
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await?;
+        let more = output.last_evaluated_key.is_some();
+        Ok((output.items.unwrap_or_default(), more))
+    }
+
+    fn owned_ticket(
+        &self,
+        tenant: &TenantId,
+        item: HashMap<String, AttributeValue>,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let is_ticket = item
+            .get("entry_key")
+            .and_then(|key| key.as_s().ok())
+            .is_some_and(|key| key == TICKET_ENTRY);
+        if !is_ticket {
+            return Ok(None);
+        }
+        let stored: TicketItem = serde_dynamo::from_item(item)?;
+        Ok((stored.tenant_id == tenant.as_str()).then_some(stored.ticket))
+    }
+
+    fn with_timeline(
+        &self,
+        ticket: Ticket,
+        items: Vec<HashMap<String, AttributeValue>>,
+        more: bool,
+    ) -> Result<TicketWithTimeline, StoreError> {
+        let next_cursor = if more {
+            items
+                .last()
+                .map(|last| cursor::encode("timeline", last, &["ticket_id", "entry_key"]))
+        } else {
+            None
+        };
+        let timeline = items
+            .into_iter()
+            .map(|item| serde_dynamo::from_item::<_, EntryItem>(item).map(|stored| stored.entry))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(TicketWithTimeline {
+            ticket,
+            timeline,
+            timeline_next_cursor: next_cursor,
+        })
+    }
+}
+
+enum Transacted {
+    Done,
+    ConditionFailed,
+}
+
+/// The ticket after `change`, as the caller will see it: the new entries join the first page
+/// when that page reached the end of the timeline.
+fn apply(mut current: TicketWithTimeline, change: TicketChange) -> TicketWithTimeline {
+    let ticket = &mut current.ticket;
+    ticket.updated_at = change.updated_at;
+    if let Some(status) = change.status {
+        ticket.status = status;
+    }
+    if let Some(priority) = change.priority {
+        ticket.priority = priority;
+    }
+    if let Some(agent) = change.assigned_agent_id {
+        ticket.assigned_agent_id = Some(agent);
+    }
+    if let Some(tags) = change.tags {
+        ticket.tags = tags;
+    }
+    if let Some(reply) = change
+        .entries
+        .iter()
+        .rev()
+        .find(|entry| entry.is_public_agent_reply())
+    {
+        ticket.last_agent_message = Some(reply.clone());
+    }
+    ticket.message_count += change.entries.len() as u64;
+    if current.timeline_next_cursor.is_none() {
+        current.timeline.extend(change.entries);
+        if current.timeline.len() > DEFAULT_TIMELINE_PAGE {
+            current.timeline.truncate(DEFAULT_TIMELINE_PAGE);
+            let last = current.timeline.last().expect("the page is not empty");
+            let key = HashMap::from([
+                (
+                    "ticket_id".to_owned(),
+                    AttributeValue::S(ticket.ticket_id.to_string()),
+                ),
+                ("entry_key".to_owned(), AttributeValue::S(entry_key(last))),
+            ]);
+            current.timeline_next_cursor = Some(cursor::encode(
+                "timeline",
+                &key,
+                &["ticket_id", "entry_key"],
+            ));
+        }
+    }
+    current
+}
+
+/// Jittered exponential backoff: 10 ms, 20 ms, 40 ms… up to about a second.
+async fn backoff(attempt: u32) {
+    let base = 10u64 << attempt.min(6);
+    let jitter = u64::from(std::process::id()) ^ u64::from(attempt).wrapping_mul(7919);
+    tokio::time::sleep(Duration::from_millis(base + jitter % base.max(1))).await;
+}
+
+impl ListingPlan {
+    /// Picks the index that narrows the listing most; the remaining filters become a
+    /// FilterExpression, which DynamoDB applies before the listing counts a ticket towards the
+    /// page (the loop in `list` keeps reading until the page is full).
+    fn new(tenant: &TenantId, filter: &TicketFilter) -> Self {
+        let mut plan = Self {
+            index: "",
+            partition: ("", String::new()),
+            sort: ("created_at", None),
+            filters: Vec::new(),
+            thinned: false,
+            names: HashMap::new(),
+            values: HashMap::new(),
+        };
+        let range = match (&filter.created_from, &filter.created_to) {
+            (None, None) => None,
+            (from, to) => Some((
+                from.clone().unwrap_or_else(|| LOWEST.to_owned()),
+                to.clone().unwrap_or_else(|| HIGHEST.to_owned()),
+            )),
+        };
+        let mut status_in_key = false;
+        let mut assignee_in_key = false;
+        if let Some(customer) = &filter.customer {
+            plan.partition = ("customer_id", customer.to_string());
+            plan.filter("tenant_id = :tenant", ":tenant", tenant.to_string());
+            plan.thinned = false;
+            if let Some(status) = filter.status {
+                status_in_key = true;
+                plan.index = "CustomerIndex";
+                let (from, to) = range
+                    .clone()
+                    .unwrap_or_else(|| (LOWEST.to_owned(), HIGHEST.to_owned()));
+                plan.sort = (
+                    "status_timestamp",
+                    Some((
+                        status_timestamp(status, &from),
+                        status_timestamp(status, &to),
+                    )),
+                );
+            } else {
+                plan.index = "CustomerCreatedIndex";
+                plan.sort = ("created_at", range);
+            }
+        } else if let Some(agent) = &filter.assigned_agent_id {
+            assignee_in_key = true;
+            plan.index = "TenantAssigneeIndex";
+            plan.partition = ("tenant_assignee", tenant_assignee(tenant, agent));
+            plan.sort = ("created_at", range);
+        } else if let Some(status) = filter.status {
+            status_in_key = true;
+            plan.index = "TenantStatusIndex";
+            plan.partition = ("tenant_status", tenant_status(tenant, status));
+            plan.sort = ("created_at", range);
+        } else {
+            plan.index = "TenantCreatedIndex";
+            plan.partition = ("tenant_id", tenant.to_string());
+            plan.sort = ("created_at", range);
+        }
+        if let (Some(status), false) = (filter.status, status_in_key) {
+            plan.names.insert("#status".into(), "status".into());
+            plan.filter("#status = :status", ":status", status.to_string());
+        }
+        if let (Some(agent), false) = (&filter.assigned_agent_id, assignee_in_key) {
+            plan.filter("assigned_agent_id = :agent", ":agent", agent.clone());
+        }
+        if let Some(priority) = filter.priority {
+            plan.names.insert("#priority".into(), "priority".into());
+            plan.filter("#priority = :priority", ":priority", priority.to_string());
+        }
+        if let Some(tag) = &filter.tag {
+            plan.filter("contains(tags, :tag)", ":tag", tag.clone());
+        }
+        if let Some(channel) = filter.channel {
+            plan.names.insert("#source".into(), "source".into());
+            plan.names.insert("#channel".into(), "channel".into());
+            plan.filter(
+                "#source.#channel = :channel",
+                ":channel",
+                channel.to_string(),
+            );
+        }
+        plan
+    }
+
+    fn filter(&mut self, expression: &'static str, placeholder: &str, value: String) {
+        self.filters.push(expression);
+        self.thinned = true;
+        self.values
+            .insert(placeholder.to_owned(), AttributeValue::S(value));
+    }
+
+    fn query(
+        &self,
+        client: &Client,
+        table: &str,
+        start: Option<HashMap<String, AttributeValue>>,
+        wanted: usize,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let mut names = self.names.clone();
+        let mut values = self.values.clone();
+        names.insert("#pk".into(), self.partition.0.to_owned());
+        values.insert(":pk".into(), AttributeValue::S(self.partition.1.clone()));
+        let mut key_condition = "#pk = :pk".to_owned();
+        if let Some((from, to)) = &self.sort.1 {
+            names.insert("#sk".into(), self.sort.0.to_owned());
+            values.insert(":from".into(), AttributeValue::S(from.clone()));
+            values.insert(":to".into(), AttributeValue::S(to.clone()));
+            key_condition.push_str(" AND #sk BETWEEN :from AND :to");
+        }
+        let filter = (!self.filters.is_empty()).then(|| self.filters.join(" AND "));
+        let batch = if self.thinned {
+            wanted.max(FILTERED_BATCH)
+        } else {
+            wanted
+        };
+        client
+            .query()
+            .table_name(table)
+            .index_name(self.index)
+            .key_condition_expression(key_condition)
+            .set_filter_expression(filter)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .scan_index_forward(false)
+            // One more than wanted, so a full page knows whether anything follows it.
+            .limit(i32::try_from(batch + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+    }
+}
