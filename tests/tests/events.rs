@@ -99,6 +99,95 @@ const EXPECTATIONS: &[Expectation] = &[
         // An HTML page, not JSON.
         check: Value::is_null,
     },
+    Expectation {
+        file: "ticket-create/create-ticket.json",
+        status: StatusCode::CREATED,
+        check: |body| {
+            body["status"] == "new"
+                && body["customer"]["channel_identity"] == "+34600111222"
+                && body["timeline"][0]["sender_type"] == "customer"
+        },
+    },
+    Expectation {
+        file: "ticket-create/unknown-channel.json",
+        status: StatusCode::BAD_REQUEST,
+        check: |body| {
+            body["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.starts_with("source.channel: unknown variant"))
+        },
+    },
+    Expectation {
+        file: "ticket-get/get-ticket.json",
+        status: StatusCode::OK,
+        check: |body| body["subject"] == "Order #1042 never arrived" && body["priority"] == "high",
+    },
+    Expectation {
+        file: "ticket-get/other-tenant.json",
+        status: StatusCode::NOT_FOUND,
+        check: |body| body["detail"] == "Ticket not found",
+    },
+    Expectation {
+        file: "ticket-add-message/agent-reply.json",
+        status: StatusCode::OK,
+        check: |body| body["status"] == "open" && body["last_agent_message"]["agent_id"] == "ana",
+    },
+    Expectation {
+        file: "ticket-add-message/missing-ticket.json",
+        status: StatusCode::NOT_FOUND,
+        check: |body| body["detail"] == "Ticket not found",
+    },
+    Expectation {
+        file: "ticket-status/poll-status.json",
+        status: StatusCode::OK,
+        check: |body| body["has_agent_reply"] == true && body["status"] == "open",
+    },
+    Expectation {
+        file: "ticket-assign/assign-to-ana.json",
+        status: StatusCode::OK,
+        check: |body| body["success"] == true && body["ticket"]["assigned_agent_id"] == "ana",
+    },
+    Expectation {
+        file: "ticket-assign/agent-of-another-tenant.json",
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        check: |body| body["code"] == "unknown_agent",
+    },
+    Expectation {
+        file: "ticket-update/resolve.json",
+        status: StatusCode::OK,
+        check: |body| body["status"] == "resolved" && body["priority"] == "medium",
+    },
+    Expectation {
+        file: "ticket-update/impossible-transition.json",
+        status: StatusCode::CONFLICT,
+        check: |body| body["detail"] == "a ticket cannot go from 'resolved' to 'new'",
+    },
+    Expectation {
+        file: "ticket-list/resolved-tickets.json",
+        status: StatusCode::OK,
+        check: |body| {
+            body["tickets"]
+                .as_array()
+                .is_some_and(|tickets| tickets.len() == 1)
+        },
+    },
+    Expectation {
+        file: "ticket-list/forged-token.json",
+        status: StatusCode::UNAUTHORIZED,
+        check: |body| body["detail"] == "Invalid authentication token",
+    },
+    Expectation {
+        file: "customer-get/get-customer.json",
+        status: StatusCode::OK,
+        check: |body| {
+            body["name"] == "Ana Cliente" && body["identities"][0]["channel"] == "whatsapp"
+        },
+    },
+    Expectation {
+        file: "customer-tickets/customer-tickets.json",
+        status: StatusCode::OK,
+        check: |body| body.as_array().is_some_and(|tickets| tickets.len() == 1),
+    },
 ];
 
 fn function_app(stack: &Stack, function: &str) -> Router {
@@ -108,6 +197,15 @@ fn function_app(stack: &Stack, function: &str) -> Router {
         "user-conversations" => user_conversations::app(&stack.backend),
         "health" => health::app(&stack.backend),
         "api-docs" => api_docs::app(),
+        "ticket-create" => ticket_create::app(&stack.backend, &stack.agents),
+        "ticket-get" => ticket_get::app(&stack.backend, &stack.agents),
+        "ticket-update" => ticket_update::app(&stack.backend, &stack.agents),
+        "ticket-add-message" => ticket_add_message::app(&stack.backend, &stack.agents),
+        "ticket-status" => ticket_status::app(&stack.backend, &stack.agents),
+        "ticket-assign" => ticket_assign::app(&stack.backend, &stack.agents),
+        "ticket-list" => ticket_list::app(&stack.backend, &stack.agents),
+        "customer-get" => customer_get::app(&stack.backend, &stack.agents),
+        "customer-tickets" => customer_tickets::app(&stack.backend, &stack.agents),
         other => panic!("events/{other}/ has no function to replay it through"),
     }
 }
@@ -130,8 +228,20 @@ async fn every_sample_event_replays_with_its_documented_answer() {
     );
 
     let stack = Stack::new().await;
+    // Placeholders a person replaces before `sam local invoke`: an agent's fresh token, and the
+    // ids the ticket-creation event produced.
+    let mut placeholders: Vec<(String, String)> = Vec::new();
+    for agent in ["ana", "adam", "gina"] {
+        placeholders.push((
+            format!("{{{{agent-token:{agent}}}}}"),
+            stack.token(agent).await,
+        ));
+    }
     for expectation in EXPECTATIONS {
-        let text = std::fs::read_to_string(events.join(expectation.file)).unwrap();
+        let mut text = std::fs::read_to_string(events.join(expectation.file)).unwrap();
+        for (placeholder, value) in &placeholders {
+            text = text.replace(placeholder.as_str(), value);
+        }
         let request = lambda_http::request::from_str(&text).unwrap_or_else(|error| {
             panic!("{} is not an API Gateway event: {error}", expectation.file)
         });
@@ -147,6 +257,14 @@ async fn every_sample_event_replays_with_its_documented_answer() {
             "{}: unexpected body {body}",
             expectation.file
         );
+        if expectation.file == "ticket-create/create-ticket.json" {
+            for (placeholder, value) in [
+                ("{{ticket_id}}", &body["ticket_id"]),
+                ("{{customer_id}}", &body["customer"]["internal_id"]),
+            ] {
+                placeholders.push((placeholder.to_owned(), value.as_str().unwrap().to_owned()));
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The whole product on one port: every function's router merged, as API Gateway would route
 //! them, plus the local stack's demo tenants. `make dev` runs it; the end-to-end tests drive it.
 
+pub mod cognito;
 pub mod demo;
 
 use axum::Router;
@@ -9,13 +10,22 @@ use http_kit::ErrorKey;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Every route of every function, on one router.
-pub fn app(backend: &store::Backend) -> Router {
+pub fn app(backend: &store::Backend, agents: &auth::AgentAuth) -> Router {
     Router::new()
         .merge(lead_capture::app(backend))
         .merge(lead_update_conversation::app(backend))
         .merge(user_conversations::app(backend))
         .merge(health::app(backend))
         .merge(api_docs::app())
+        .merge(ticket_create::app(backend, agents))
+        .merge(ticket_get::app(backend, agents))
+        .merge(ticket_update::app(backend, agents))
+        .merge(ticket_add_message::app(backend, agents))
+        .merge(ticket_status::app(backend, agents))
+        .merge(ticket_assign::app(backend, agents))
+        .merge(ticket_list::app(backend, agents))
+        .merge(customer_get::app(backend, agents))
+        .merge(customer_tickets::app(backend, agents))
         .fallback(http_kit::errors::route_not_found)
         .layer(axum::middleware::map_response(|response| {
             http_kit::errors::render(ErrorKey::Message, response)
@@ -46,4 +56,5 @@ pub fn cors(allowed_origins: Option<&str>) -> CorsLayer {
             HeaderName::from_static("x-amz-date"),
             HeaderName::from_static("x-api-key"),
         ])
+        .expose_headers([HeaderName::from_static("x-next-cursor")])
 }

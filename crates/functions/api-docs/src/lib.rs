@@ -44,6 +44,18 @@ impl Modify for SecuritySchemes {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "cognito",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An agent's Amazon Cognito token (ID token, or access token carrying the tenant claim)",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -63,6 +75,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
         lead_update_conversation::routes().into_openapi(),
         user_conversations::routes().into_openapi(),
         health::routes().into_openapi(),
+        ticket_create::routes().into_openapi(),
+        ticket_get::routes().into_openapi(),
+        ticket_update::routes().into_openapi(),
+        ticket_add_message::routes().into_openapi(),
+        ticket_status::routes().into_openapi(),
+        ticket_assign::routes().into_openapi(),
+        ticket_list::routes().into_openapi(),
+        customer_get::routes().into_openapi(),
+        customer_tickets::routes().into_openapi(),
         docs_routes().into_openapi(),
     ] {
         document.merge(part);

@@ -1,0 +1,94 @@
+//! `GET /api/customers/{id}/tickets`: a customer's tickets, newest first, optionally of one status,
+//! through `CustomerIndex` (seed 004). The answer is a JSON array as the original's; the next
+//! page's cursor travels in the `x-next-cursor` header.
+
+use auth::{Agent, AgentAuth};
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use contracts::tickets::{CustomerTicketsQuery, TicketSummary};
+use domain::ticket::{CustomerId, TicketStatus};
+use http_kit::ApiError;
+use store::tickets::TicketFilter;
+use support_kit::{
+    AppState, bounded_number, customer_not_found, enum_param, list_failure, store_failure,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The response header carrying the next page's cursor.
+pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(customer_tickets))
+}
+
+pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
+    support_kit::app(routes(), backend, agents)
+}
+
+/// List a customer's tickets
+#[utoipa::path(
+    get,
+    path = "/api/customers/{id}/tickets",
+    tag = "Customers",
+    params(("id" = String, Path, description = "Customer id"), CustomerTicketsQuery),
+    responses(
+        (status = 200, description = "The customer's tickets, newest first", body = [TicketSummary],
+            headers(("x-next-cursor" = String, description = "Cursor of the next page, when there is one"))),
+        (status = 400, description = "A parameter is invalid"),
+        (status = 401, description = "No valid agent token"),
+        (status = 404, description = "Customer not found"),
+    ),
+    security(("cognito" = []))
+)]
+async fn customer_tickets(
+    State(state): State<AppState>,
+    agent: Agent,
+    Path(id): Path<String>,
+    Query(query): Query<CustomerTicketsQuery>,
+) -> Result<Response, ApiError> {
+    let customer = CustomerId::parse(&id).map_err(|_| customer_not_found())?;
+    let filter = TicketFilter {
+        status: enum_param(query.status.as_deref(), TicketStatus::parse)?,
+        customer: Some(customer.clone()),
+        ..TicketFilter::default()
+    };
+    let limit = bounded_number("limit", query.limit.as_deref(), 20, 100)?;
+    let cursor = query
+        .cursor
+        .as_deref()
+        .filter(|cursor| !cursor.trim().is_empty());
+    let listed = state
+        .service
+        .list(&agent.tenant, &filter, limit, 0, cursor)
+        .await
+        .map_err(list_failure)?;
+    // An empty first page may mean no such customer (or another tenant's): tell them apart.
+    if listed.tickets.is_empty() && cursor.is_none() {
+        state
+            .service
+            .customer(&agent.tenant, &customer)
+            .await
+            .map_err(store_failure)?
+            .ok_or_else(customer_not_found)?;
+    }
+    let tickets: Vec<TicketSummary> = listed
+        .tickets
+        .into_iter()
+        .map(|ticket| TicketSummary {
+            ticket,
+            timeline: [],
+        })
+        .collect();
+    let mut response = Json(tickets).into_response();
+    if let Some(next) = listed
+        .next_cursor
+        .and_then(|next| HeaderValue::from_str(&next).ok())
+    {
+        response.headers_mut().insert(NEXT_CURSOR_HEADER, next);
+    }
+    Ok(response)
+}

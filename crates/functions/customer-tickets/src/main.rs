@@ -1,0 +1,6 @@
+//! Lambda entry point of `customer-tickets`; the routes live in `lib.rs`.
+
+#[tokio::main]
+async fn main() -> Result<(), http_kit::lambda::Error> {
+    support_kit::run(customer_tickets::app).await
+}

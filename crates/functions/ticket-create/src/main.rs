@@ -1,0 +1,6 @@
+//! Lambda entry point of `ticket-create`; the routes live in `lib.rs`.
+
+#[tokio::main]
+async fn main() -> Result<(), http_kit::lambda::Error> {
+    support_kit::run(ticket_create::app).await
+}
