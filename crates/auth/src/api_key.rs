@@ -68,18 +68,26 @@ pub fn presented_key(headers: &HeaderMap) -> Option<&str> {
         .get("x-api-key")
         .and_then(|value| value.to_str().ok())
         .map(str::trim);
-    let from_bearer = || {
-        headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| {
-                let (scheme, token) = value.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-    };
     from_header
-        .or_else(from_bearer)
+        .or_else(|| bearer_credential(headers))
         .filter(|key| !key.is_empty())
+}
+
+/// The credential of an `Authorization: Bearer …` header (the scheme in any case), possibly
+/// blank.
+fn bearer_credential(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+}
+
+/// The non-blank credential of an `Authorization: Bearer …` header: an API key or a token.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    bearer_credential(headers).filter(|token| !token.is_empty())
 }
 
 /// Verifies keys against the table, remembering recent answers.
@@ -171,11 +179,18 @@ where
         let key = presented_key(&parts.headers).ok_or_else(|| {
             ApiError::unauthorized("Missing API key: send it as X-Api-Key or Authorization: Bearer")
         })?;
-        match ApiKeys::from_ref(state).tenant_of(key).await {
-            Ok(Some(tenant)) => Ok(Self(tenant)),
-            Ok(None) => Err(ApiError::unauthorized("Invalid API key")),
-            Err(error) => Err(ApiError::internal("Could not verify the API key", &error)),
-        }
+        tenant_for_key(&ApiKeys::from_ref(state), key)
+            .await
+            .map(Self)
+    }
+}
+
+/// The tenant of a presented key, or the answer for a request that presented a bad one.
+pub(crate) async fn tenant_for_key(keys: &ApiKeys, key: &str) -> Result<TenantId, ApiError> {
+    match keys.tenant_of(key).await {
+        Ok(Some(tenant)) => Ok(tenant),
+        Ok(None) => Err(ApiError::unauthorized("Invalid API key")),
+        Err(error) => Err(ApiError::internal("Could not verify the API key", &error)),
     }
 }
 
