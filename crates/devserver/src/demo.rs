@@ -1,5 +1,6 @@
-//! The local stack's demo tenants. Their keys are fixed so the README's examples work as
-//! printed; they exist only in the local moto server and must never be used elsewhere.
+//! The local stack's demo tenants and agents. Their keys and password are fixed so the README's
+//! examples work as printed; they exist only in the local moto server and must never be used
+//! elsewhere.
 
 use auth::IssuedKey;
 use domain::TenantId;
@@ -32,4 +33,45 @@ pub async fn seed(keys: &ApiKeyStore, now_ms: u64) -> Result<(), StoreError> {
         keys.insert(&issued.record).await?;
     }
     Ok(())
+}
+
+/// A demo support agent of the local user pool.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoAgent {
+    pub username: &'static str,
+    pub tenant: &'static str,
+    /// The Cognito group that gives the agent a role; `None` signs in but may do nothing.
+    pub group: Option<&'static str>,
+}
+
+/// Every demo agent's password. It meets Cognito's default password policy.
+pub const AGENT_PASSWORD: &str = "Frontdesk-local-1";
+
+pub const AGENTS: [DemoAgent; 4] = [
+    DemoAgent {
+        username: "ana",
+        tenant: "acme",
+        group: Some(auth::token::AGENTS_GROUP),
+    },
+    DemoAgent {
+        username: "adam",
+        tenant: "acme",
+        group: Some(auth::token::ADMINS_GROUP),
+    },
+    DemoAgent {
+        username: "gina",
+        tenant: "globex",
+        group: Some(auth::token::AGENTS_GROUP),
+    },
+    // In no group: her token is genuine, and every agent route answers it 403.
+    DemoAgent {
+        username: "olga",
+        tenant: "acme",
+        group: None,
+    },
+];
+
+/// The demo agent of that username.
+pub fn agent(username: &str) -> Option<DemoAgent> {
+    AGENTS.into_iter().find(|agent| agent.username == username)
 }

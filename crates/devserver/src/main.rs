@@ -1,33 +1,64 @@
-//! `make dev`: creates the tables and demo tenants in the local stack, writes `.env.local`, and
-//! serves every route on one port until Ctrl-C.
+//! `make dev`: creates the tables, demo tenants and demo agents in the local stack, writes
+//! `.env.local`, and serves every route on one port until Ctrl-C.
+//!
+//! `devserver token <agent>` (what `make token` runs) prints a fresh token for a demo agent of
+//! the running stack, found through `.env.local`.
+
+mod token_command;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
+use auth::{AgentAuth, CognitoSettings};
+use devserver::cognito::{self, LocalPool};
 use devserver::demo;
 use store::{Backend, tables};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => serve().await,
+        ["token", agent] => token_command::run(&env_file(), agent).await,
+        _ => Err("usage: devserver [token <agent>]".into()),
+    }
+}
+
+fn env_file() -> String {
+    std::env::var("FRONTDESK_ENV_FILE").unwrap_or_else(|_| ".env.local".to_owned())
+}
+
+async fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     http_kit::lambda::init_logging();
     let addr: SocketAddr = std::env::var("FRONTDESK_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()?;
-    if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
+    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
         return Err("AWS_ENDPOINT_URL is not set: start the local stack with `make dev`".into());
-    }
+    };
     let backend = Backend::from_env().await?;
     tables::ensure_tables(&backend.dynamodb, &backend.tables).await?;
     demo::seed(&backend.api_keys(), http_kit::clock::now_ms()).await?;
 
+    let cognito_client = aws_sdk_cognitoidentityprovider::Client::new(backend.sdk_config());
+    let pool = cognito::ensure_pool(&cognito_client, cognito::LOCAL_POOL_NAME).await?;
+    cognito::seed_agents(&cognito_client, &pool).await?;
+    let cognito_settings = cognito::settings(&pool, &endpoint);
+    let agents = AgentAuth::new(cognito_settings.clone(), backend.sdk_config());
+
     let base = format!("http://{addr}");
-    let env_file = std::env::var("FRONTDESK_ENV_FILE").unwrap_or_else(|_| ".env.local".to_owned());
-    std::fs::write(&env_file, dotenv(&base, &backend))?;
+    let env_file = env_file();
+    std::fs::write(&env_file, dotenv(&base, &backend, &cognito_settings))?;
 
     let allowed = std::env::var("ALLOWED_ORIGINS").ok();
-    let app = devserver::app(&backend).layer(devserver::cors(allowed.as_deref()));
+    let app = devserver::app(&backend, &agents).layer(devserver::cors(allowed.as_deref()));
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("{}", banner(&base, &env_file));
+    println!("{}", banner(&base, &env_file, &pool));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -36,7 +67,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn dotenv(base: &str, backend: &Backend) -> String {
+fn dotenv(base: &str, backend: &Backend, cognito: &CognitoSettings) -> String {
     let mut out = String::from(
         "# Written by `make dev`: the local stack's endpoints and demo credentials.\n",
     );
@@ -54,22 +85,50 @@ fn dotenv(base: &str, backend: &Backend) -> String {
     for (name, value) in backend.tables.env_vars() {
         let _ = writeln!(out, "{name}={value}");
     }
+    for (name, value) in [
+        ("COGNITO_USER_POOL_ID", cognito.user_pool_id.clone()),
+        ("COGNITO_APP_CLIENT_ID", cognito.app_client_ids.join(",")),
+        ("COGNITO_ISSUER", cognito.issuer.clone()),
+        ("COGNITO_JWKS_URL", cognito.jwks_url.clone()),
+        ("COGNITO_TENANT_CLAIM", cognito.tenant_claim.clone()),
+    ] {
+        let _ = writeln!(out, "{name}={value}");
+    }
     for (index, demo) in demo::TENANTS.iter().enumerate() {
         let letter = char::from(b'A' + index as u8);
         let _ = writeln!(out, "DEMO_TENANT_{letter}={}", demo.tenant);
         let _ = writeln!(out, "DEMO_API_KEY_{letter}={}", demo.api_key);
     }
+    let _ = writeln!(out, "DEMO_AGENT_PASSWORD={}", demo::AGENT_PASSWORD);
     out
 }
 
-fn banner(base: &str, env_file: &str) -> String {
+fn banner(base: &str, env_file: &str, pool: &LocalPool) -> String {
     let mut out = format!("\nFrontdesk is running on {base}\n\n");
     for demo in demo::TENANTS {
         let _ = writeln!(out, "  tenant {:<8} API key {}", demo.tenant, demo.api_key);
     }
+    let _ = writeln!(
+        out,
+        "\n  agents (user pool {}, password {}):",
+        pool.user_pool_id,
+        demo::AGENT_PASSWORD
+    );
+    for agent in demo::AGENTS {
+        let _ = writeln!(
+            out,
+            "    {:<6} tenant {:<8} {}",
+            agent.username,
+            agent.tenant,
+            agent
+                .group
+                .unwrap_or("no group: every agent route answers 403")
+        );
+    }
     let _ = write!(
         out,
-        "\n  API docs     {base}/api/docs\n  OpenAPI      {base}/api/openapi.json\n  \
+        "  a fresh token (an ID token): make -s token AGENT=ana\n\
+         \n  API docs     {base}/api/docs\n  OpenAPI      {base}/api/openapi.json\n  \
          endpoints and keys are also in {env_file}\n\n  try: curl -s {base}/users/user_42/conversations -H 'X-Api-Key: {}'\n\n\
          Ctrl-C stops everything.\n",
         demo::TENANTS[0].api_key
