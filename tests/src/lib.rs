@@ -1,27 +1,36 @@
-//! Helpers for the end-to-end tests: a fresh set of tables in the local moto server per test,
-//! the demo tenants' keys, and a one-call way to send a request through a router.
+//! Helpers for the end-to-end tests: a fresh set of tables and a user pool in the local moto
+//! server per test, the demo tenants' keys and agents' tokens, and a one-call way to send a
+//! request through a router.
 //!
 //! The tests run under `make test`, which starts moto and sets `AWS_ENDPOINT_URL`.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use auth::AgentAuth;
+use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use devserver::cognito::{self, LocalPool, SignIn};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use store::{Backend, TableNames, tables};
 use tower::ServiceExt;
 
-pub use devserver::demo::TENANTS;
+pub use devserver::demo::{AGENTS, TENANTS};
 
 /// The demo tenants' keys (`acme`, then `globex`), valid in every [`Stack`].
 pub const KEY_A: &str = TENANTS[0].api_key;
 pub const KEY_B: &str = TENANTS[1].api_key;
 
-/// Tables of its own in the local moto server, with the demo tenants' keys stored.
+/// Tables and a user pool of its own in the local moto server, with the demo tenants' keys and
+/// the demo agents stored.
 pub struct Stack {
     pub backend: Backend,
+    /// The agent verifier for this stack's pool, as a function builds it.
+    pub agents: AgentAuth,
+    pub pool: LocalPool,
+    pub cognito: CognitoClient,
 }
 
 impl Stack {
@@ -44,12 +53,38 @@ impl Stack {
         devserver::demo::seed(&backend.api_keys(), http_kit::clock::now_ms())
             .await
             .expect("demo keys are stored");
-        Self { backend }
+        let cognito = CognitoClient::new(backend.sdk_config());
+        let pool = cognito::ensure_pool(&cognito, &format!("{prefix}pool"))
+            .await
+            .expect("the user pool is created in moto");
+        cognito::seed_agents(&cognito, &pool)
+            .await
+            .expect("demo agents are created in moto");
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("checked above");
+        let agents = AgentAuth::new(cognito::settings(&pool, &endpoint), backend.sdk_config());
+        Self {
+            backend,
+            agents,
+            pool,
+            cognito,
+        }
     }
 
     /// The whole product's router, as `make dev` serves it.
     pub fn app(&self) -> Router {
-        devserver::app(&self.backend)
+        devserver::app(&self.backend, &self.agents)
+    }
+
+    /// A fresh ID token of a demo agent (`ana`, `adam`, `gina`, `olga`), issued by moto.
+    pub async fn token(&self, username: &str) -> String {
+        self.sign_in(username).await.id_token
+    }
+
+    /// Both tokens of a demo agent's sign-in.
+    pub async fn sign_in(&self, username: &str) -> SignIn {
+        cognito::sign_in(&self.cognito, &self.pool, username)
+            .await
+            .unwrap_or_else(|error| panic!("{username} signs in to moto: {error}"))
     }
 
     /// Every item of a table (a test-only Scan, to prove what was and was not written).
@@ -98,12 +133,36 @@ pub async fn call(
     key: Option<&str>,
     body: Option<&str>,
 ) -> (StatusCode, Value) {
+    let auth = key.map_or(Auth::None, Auth::Key);
+    call_as(router, method, path, auth, body).await
+}
+
+/// The credentials a request carries.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth<'a> {
+    None,
+    /// A tenant API key, as `X-Api-Key`.
+    Key(&'a str),
+    /// `Authorization: Bearer <token>`: an agent's token (or an API key, which works there too).
+    Bearer(&'a str),
+}
+
+/// Sends `body` (raw text) with the given credentials.
+pub async fn call_as(
+    router: &Router,
+    method: Method,
+    path: &str,
+    auth: Auth<'_>,
+    body: Option<&str>,
+) -> (StatusCode, Value) {
     let mut request = Request::builder()
         .method(method)
         .uri(path)
         .header("content-type", "application/json");
-    if let Some(key) = key {
-        request = request.header("x-api-key", key);
+    match auth {
+        Auth::None => {}
+        Auth::Key(key) => request = request.header("x-api-key", key),
+        Auth::Bearer(token) => request = request.header("authorization", format!("Bearer {token}")),
     }
     let body = body.map_or_else(Body::empty, |text| Body::from(text.to_owned()));
     send(router, request.body(body).expect("valid request")).await
