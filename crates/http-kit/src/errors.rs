@@ -100,6 +100,8 @@ pub async fn render(key: ErrorKey, response: Response) -> Response {
     };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
+    // Rendered once: an outer router (the devserver's) must not render it again with its key.
+    parts.extensions.remove::<PendingError>();
     let body = Json(json!({ key.as_str(): text, "code": code }));
     (parts, body).into_response()
 }

@@ -117,8 +117,14 @@ fn identity_claim(tenant: &TenantId, identity: &ChannelIdentity) -> String {
     format!("channel-identity#{}", identity_key(tenant, identity))
 }
 
-fn entry_key(entry: &TimelineEntry) -> String {
-    format!("{TIMELINE_PREFIX}{}#{}", entry.timestamp, entry.message_id)
+/// An entry's sort key: its time, then its position among the entries written together (so a
+/// message sorts before the status change it caused, both stamped the same millisecond), then its
+/// id.
+fn entry_key(entry: &TimelineEntry, position: usize) -> String {
+    format!(
+        "{TIMELINE_PREFIX}{}#{position:02}#{}",
+        entry.timestamp, entry.message_id
+    )
 }
 
 /// A ticket with one page of its timeline, oldest first.
@@ -128,6 +134,8 @@ pub struct TicketWithTimeline {
     pub timeline: Vec<TimelineEntry>,
     /// Where the next timeline page starts; `None` when this page reaches the end.
     pub timeline_next_cursor: Option<String>,
+    /// The stored sort key of each entry of `timeline`, for cursors.
+    entry_keys: Vec<String>,
 }
 
 /// A new ticket: the ticket (its customer part filled in by the store), its first timeline entry,
@@ -287,7 +295,7 @@ impl TicketStore {
                 serde_dynamo::to_item(TicketItem::new(tenant, ticket.clone()))?,
                 "ticket_id",
             )?);
-            writes.push(self.entry_put(tenant, &ticket.ticket_id, &first_entry)?);
+            writes.push(self.entry_put(tenant, &ticket.ticket_id, &first_entry, 0)?);
             match self.transact(writes).await? {
                 Transacted::Done => return Ok(ticket),
                 // Someone created this customer (or took this ticket id) meanwhile: look again.
@@ -371,8 +379,8 @@ impl TicketStore {
             };
             let change = decide(&current.ticket).map_err(ChangeError::Refused)?;
             let mut writes = vec![self.ticket_update(tenant, &current.ticket, &change)?];
-            for entry in &change.entries {
-                writes.push(self.entry_put(tenant, id, entry)?);
+            for (position, entry) in change.entries.iter().enumerate() {
+                writes.push(self.entry_put(tenant, id, entry, position)?);
             }
             match self.transact(writes).await? {
                 Transacted::Done => return Ok(apply(current, change)),
@@ -614,10 +622,11 @@ impl TicketStore {
         tenant: &TenantId,
         id: &TicketId,
         entry: &TimelineEntry,
+        position: usize,
     ) -> Result<TransactWriteItem, StoreError> {
         let item = EntryItem {
             ticket_id: id.to_string(),
-            entry_key: entry_key(entry),
+            entry_key: entry_key(entry, position),
             tenant_id: tenant.to_string(),
             entry: entry.clone(),
         };
@@ -825,14 +834,18 @@ impl TicketStore {
         } else {
             None
         };
-        let timeline = items
+        let (entry_keys, timeline) = items
             .into_iter()
-            .map(|item| serde_dynamo::from_item::<_, EntryItem>(item).map(|stored| stored.entry))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|item| {
+                serde_dynamo::from_item::<_, EntryItem>(item)
+                    .map(|stored| (stored.entry_key, stored.entry))
+            })
+            .collect::<Result<(Vec<_>, Vec<_>), _>>()?;
         Ok(TicketWithTimeline {
             ticket,
             timeline,
             timeline_next_cursor: next_cursor,
+            entry_keys,
         })
     }
 }
@@ -869,16 +882,20 @@ fn apply(mut current: TicketWithTimeline, change: TicketChange) -> TicketWithTim
     }
     ticket.message_count += change.entries.len() as u64;
     if current.timeline_next_cursor.is_none() {
-        current.timeline.extend(change.entries);
+        for (position, entry) in change.entries.into_iter().enumerate() {
+            current.entry_keys.push(entry_key(&entry, position));
+            current.timeline.push(entry);
+        }
         if current.timeline.len() > DEFAULT_TIMELINE_PAGE {
             current.timeline.truncate(DEFAULT_TIMELINE_PAGE);
-            let last = current.timeline.last().expect("the page is not empty");
+            current.entry_keys.truncate(DEFAULT_TIMELINE_PAGE);
+            let last = current.entry_keys.last().expect("the page is not empty");
             let key = HashMap::from([
                 (
                     "ticket_id".to_owned(),
                     AttributeValue::S(ticket.ticket_id.to_string()),
                 ),
-                ("entry_key".to_owned(), AttributeValue::S(entry_key(last))),
+                ("entry_key".to_owned(), AttributeValue::S(last.clone())),
             ]);
             current.timeline_next_cursor = Some(cursor::encode(
                 "timeline",
