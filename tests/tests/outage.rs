@@ -3,7 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use store::{Backend, TableNames};
-use tests::{KEY_A, call};
+use tests::{Auth, KEY_A, Stack, call, call_as};
 
 /// A backend whose tables do not exist: every DynamoDB call fails as it would in an outage.
 async fn broken_backend() -> Backend {
@@ -16,7 +16,9 @@ async fn broken_backend() -> Backend {
 
 #[tokio::test]
 async fn failures_of_dynamodb_are_clean_json_errors() {
-    let app = devserver::app(&broken_backend().await);
+    // A working Cognito pool, so agents' tokens verify and only DynamoDB is down.
+    let stack = Stack::new().await;
+    let app = devserver::app(&broken_backend().await, &stack.agents);
     let (status, body) = call(
         &app,
         Method::POST,
@@ -32,6 +34,21 @@ async fn failures_of_dynamodb_are_clean_json_errors() {
     assert!(
         !body.to_string().contains("ResourceNotFound"),
         "the cause stays in the logs: {body}"
+    );
+
+    let token = stack.token("ana").await;
+    let (status, body) = call_as(
+        &app,
+        Method::GET,
+        "/api/tickets/",
+        Auth::Bearer(&token),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body,
+        serde_json::json!({"detail": "Could not reach the ticket store", "code": "internal"})
     );
 
     let (status, body) = call(&app, Method::GET, "/api/ready", None, None).await;
