@@ -2,14 +2,15 @@
 //! query values parsed with errors naming the parameter, the views they answer with, and how
 //! store outcomes become `{"detail": …}` answers.
 
-use auth::{AgentAuth, Assignability, Caller, WithAgents};
+use auth::{Agent, AgentAuth, Assignability, Caller, WithAgents};
 use axum::Router;
 use axum::http::StatusCode;
-use contracts::tickets::{TicketView, TimelineQuery};
-use domain::ticket::{Visibility, limits};
+use contracts::tickets::{TicketSummary, TicketView, TimelineQuery};
+use domain::ticket::{MessageId, Ticket, TimelineEntry, Visibility, limits};
+use http_kit::clock::random_u64;
 use http_kit::{ApiError, ErrorKey};
 use store::StoreError;
-use store::tickets::{ListError, TicketStore, TicketWithTimeline};
+use store::tickets::{ChangeError, ListError, TicketStore, TicketWithTimeline};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa_axum::router::OpenApiRouter;
@@ -106,15 +107,55 @@ pub fn list_failure(error: ListError) -> ApiError {
 /// The ticket as `caller` may see it: API-key callers (websites, chatbots) never see internal
 /// notes and system events.
 pub fn ticket_view(read: TicketWithTimeline, caller: &Caller) -> TicketView {
-    let mut timeline = read.timeline;
+    let mut view = agent_view(read);
     if caller.agent().is_none() {
-        timeline.retain(|entry| entry.visibility == Visibility::Public);
+        view.timeline
+            .retain(|entry| entry.visibility == Visibility::Public);
     }
+    view
+}
+
+/// The ticket with everything on its timeline, as agents see it.
+pub fn agent_view(read: TicketWithTimeline) -> TicketView {
     TicketView {
         ticket: read.ticket,
-        timeline,
+        timeline: read.timeline,
         timeline_next_cursor: read.timeline_next_cursor,
     }
+}
+
+/// Tickets for a listing, which carries no timelines.
+pub fn summaries(tickets: Vec<Ticket>) -> Vec<TicketSummary> {
+    tickets
+        .into_iter()
+        .map(|ticket| TicketSummary {
+            ticket,
+            timeline: [],
+        })
+        .collect()
+}
+
+/// The answer to a read-decide-write on a ticket.
+pub fn changed(
+    outcome: Result<TicketWithTimeline, ChangeError<ApiError>>,
+) -> Result<TicketWithTimeline, ApiError> {
+    outcome.map_err(|error| match error {
+        ChangeError::NotFound => ticket_not_found(),
+        ChangeError::Refused(refusal) => refusal,
+        ChangeError::Store(error) => store_failure(error),
+    })
+}
+
+/// A system event for the timeline, stamped `now`, recording who caused it when an agent did.
+pub fn event(now: &str, content: String, agent: Option<&Agent>) -> TimelineEntry {
+    let mut entry = TimelineEntry::event(MessageId::generate(random_u64()), now, content);
+    entry.agent_id = agent.map(|agent| agent.id.clone());
+    entry
+}
+
+/// A query value, trimmed; blank counts as absent.
+pub fn present(raw: Option<&str>) -> Option<&str> {
+    raw.map(str::trim).filter(|raw| !raw.is_empty())
 }
 
 /// The timeline page size a request asks for.
@@ -134,7 +175,7 @@ pub fn bounded_number(
     default: usize,
     max: usize,
 ) -> Result<usize, ApiError> {
-    let Some(raw) = raw.map(str::trim).filter(|raw| !raw.is_empty()) else {
+    let Some(raw) = present(raw) else {
         return Ok(default);
     };
     match raw.parse::<usize>() {
@@ -166,7 +207,7 @@ pub fn time_bound(
     raw: Option<&str>,
     end_of_day: bool,
 ) -> Result<Option<String>, ApiError> {
-    let Some(raw) = raw.map(str::trim).filter(|raw| !raw.is_empty()) else {
+    let Some(raw) = present(raw) else {
         return Ok(None);
     };
     let invalid = || {

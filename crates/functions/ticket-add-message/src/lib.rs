@@ -13,10 +13,8 @@ use domain::ticket::{
 };
 use http_kit::clock::{now_rfc3339, random_u64};
 use http_kit::{ApiError, JsonBody};
-use store::tickets::{ChangeError, TicketChange};
-use support_kit::{
-    AppState, CONTENT_CHARS, store_failure, text_field, ticket_id, ticket_not_found, ticket_view,
-};
+use store::tickets::TicketChange;
+use support_kit::{AppState, CONTENT_CHARS, changed, event, text_field, ticket_id, ticket_view};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -105,11 +103,7 @@ async fn add_message(
             channel_specific_data: Default::default(),
         }];
         if let Some(next) = status {
-            entries.push(TimelineEntry::event(
-                MessageId::generate(random_u64()),
-                &now,
-                Ticket::status_event(ticket.status, next),
-            ));
+            entries.push(event(&now, Ticket::status_event(ticket.status, next), None));
         }
         Ok(TicketChange {
             status,
@@ -118,10 +112,6 @@ async fn add_message(
             ..TicketChange::default()
         })
     };
-    match state.service.change(caller.tenant(), &id, decide).await {
-        Ok(changed) => Ok(Json(ticket_view(changed, &caller))),
-        Err(ChangeError::NotFound) => Err(ticket_not_found()),
-        Err(ChangeError::Refused(error)) => Err(error),
-        Err(ChangeError::Store(error)) => Err(store_failure(error)),
-    }
+    let outcome = state.service.change(caller.tenant(), &id, decide).await;
+    Ok(Json(ticket_view(changed(outcome)?, &caller)))
 }

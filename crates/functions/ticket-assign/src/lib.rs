@@ -6,12 +6,12 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use contracts::tickets::{AssignQuery, AssignResponse, TicketView};
-use domain::ticket::{MessageId, Ticket, TimelineEntry};
+use contracts::tickets::{AssignQuery, AssignResponse};
+use domain::ticket::Ticket;
 use http_kit::ApiError;
-use http_kit::clock::{now_rfc3339, random_u64};
-use store::tickets::{ChangeError, TicketChange};
-use support_kit::{AppState, check_assignable, store_failure, ticket_id, ticket_not_found};
+use http_kit::clock::now_rfc3339;
+use store::tickets::TicketChange;
+use support_kit::{AppState, agent_view, changed, check_assignable, event, present, ticket_id};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -44,10 +44,8 @@ async fn assign_ticket(
     Query(query): Query<AssignQuery>,
 ) -> Result<Json<AssignResponse>, ApiError> {
     let id = ticket_id(&id)?;
-    let assignee = query
-        .agent_id
-        .map(|raw| raw.trim().to_owned())
-        .filter(|raw| !raw.is_empty())
+    let assignee = present(query.agent_id.as_deref())
+        .map(str::to_owned)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -63,28 +61,15 @@ async fn assign_ticket(
             ..TicketChange::default()
         };
         if ticket.assigned_agent_id.as_ref() != Some(&assignee) {
-            let mut entry = TimelineEntry::event(
-                MessageId::generate(random_u64()),
-                &now,
-                Ticket::assignment_event(&assignee),
-            );
-            entry.agent_id = Some(agent.id.clone());
-            change.entries.push(entry);
+            let logged = event(&now, Ticket::assignment_event(&assignee), Some(&agent));
+            change.entries.push(logged);
             change.assigned_agent_id = Some(assignee.clone());
         }
         Ok(change)
     };
-    match state.service.change(&agent.tenant, &id, decide).await {
-        Ok(changed) => Ok(Json(AssignResponse {
-            success: true,
-            ticket: TicketView {
-                ticket: changed.ticket,
-                timeline: changed.timeline,
-                timeline_next_cursor: changed.timeline_next_cursor,
-            },
-        })),
-        Err(ChangeError::NotFound) => Err(ticket_not_found()),
-        Err(ChangeError::Refused(error)) => Err(error),
-        Err(ChangeError::Store(error)) => Err(store_failure(error)),
-    }
+    let outcome = state.service.change(&agent.tenant, &id, decide).await;
+    Ok(Json(AssignResponse {
+        success: true,
+        ticket: agent_view(changed(outcome)?),
+    }))
 }

@@ -5,11 +5,13 @@ use auth::{Agent, AgentAuth};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
-use contracts::tickets::{ListTicketsQuery, TicketListResponse, TicketSummary};
+use contracts::tickets::{ListTicketsQuery, TicketListResponse};
 use domain::ticket::{Channel, CustomerId, Priority, TicketStatus};
 use http_kit::ApiError;
 use store::tickets::TicketFilter;
-use support_kit::{AppState, bounded_number, enum_param, list_failure, time_bound};
+use support_kit::{
+    AppState, bounded_number, enum_param, list_failure, present, summaries, time_bound,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -49,14 +51,14 @@ async fn list_tickets(
     let filter = TicketFilter {
         status: enum_param(query.status.as_deref(), TicketStatus::parse)?,
         priority: enum_param(query.priority.as_deref(), Priority::parse)?,
-        assigned_agent_id: present(query.assigned_agent_id.as_deref()),
+        assigned_agent_id: present(query.assigned_agent_id.as_deref()).map(str::to_owned),
         customer: present(query.customer_id.as_deref())
-            .map(|raw| CustomerId::parse(&raw))
+            .map(CustomerId::parse)
             .transpose()
             .map_err(|error| {
                 ApiError::bad_request("invalid_query", format!("customer_id {error}"))
             })?,
-        tag: present(query.tag.as_deref()).map(|tag| tag.to_lowercase()),
+        tag: present(query.tag.as_deref()).map(str::to_lowercase),
         channel: enum_param(query.channel.as_deref(), Channel::parse)?,
         created_from: time_bound("created_from", query.created_from.as_deref(), false)?,
         created_to: time_bound("created_to", query.created_to.as_deref(), true)?,
@@ -82,18 +84,11 @@ async fn list_tickets(
             &filter,
             page_size,
             (page - 1) * page_size,
-            cursor.as_deref(),
+            cursor,
         )
         .await
         .map_err(list_failure)?;
-    let tickets: Vec<TicketSummary> = listed
-        .tickets
-        .into_iter()
-        .map(|ticket| TicketSummary {
-            ticket,
-            timeline: [],
-        })
-        .collect();
+    let tickets = summaries(listed.tickets);
     Ok(Json(TicketListResponse {
         total_count: tickets.len(),
         tickets,
@@ -101,10 +96,4 @@ async fn list_tickets(
         page_size,
         next_cursor: listed.next_cursor,
     }))
-}
-
-fn present(raw: Option<&str>) -> Option<String> {
-    raw.map(str::trim)
-        .filter(|raw| !raw.is_empty())
-        .map(str::to_owned)
 }

@@ -7,11 +7,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use contracts::tickets::{TicketView, UpdateTicketRequest};
-use domain::ticket::{MessageId, Ticket, TimelineEntry};
-use http_kit::clock::{now_rfc3339, random_u64};
+use domain::ticket::Ticket;
+use http_kit::clock::now_rfc3339;
 use http_kit::{ApiError, JsonBody};
-use store::tickets::{ChangeError, TicketChange};
-use support_kit::{AppState, check_assignable, store_failure, ticket_id, ticket_not_found};
+use store::tickets::TicketChange;
+use support_kit::{AppState, agent_view, changed, check_assignable, event, ticket_id};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -63,11 +63,7 @@ async fn update_ticket(
     }
     let decide = |ticket: &Ticket| -> Result<TicketChange, ApiError> {
         let now = now_rfc3339();
-        let event = |content: String| {
-            let mut entry = TimelineEntry::event(MessageId::generate(random_u64()), &now, content);
-            entry.agent_id = Some(agent.id.clone());
-            entry
-        };
+        let event = |content: String| event(&now, content, Some(&agent));
         let mut change = TicketChange {
             updated_at: now.clone(),
             tags: tags.clone(),
@@ -108,14 +104,6 @@ async fn update_ticket(
         }
         Ok(change)
     };
-    match state.service.change(&agent.tenant, &id, decide).await {
-        Ok(changed) => Ok(Json(TicketView {
-            ticket: changed.ticket,
-            timeline: changed.timeline,
-            timeline_next_cursor: changed.timeline_next_cursor,
-        })),
-        Err(ChangeError::NotFound) => Err(ticket_not_found()),
-        Err(ChangeError::Refused(error)) => Err(error),
-        Err(ChangeError::Store(error)) => Err(store_failure(error)),
-    }
+    let outcome = state.service.change(&agent.tenant, &id, decide).await;
+    Ok(Json(agent_view(changed(outcome)?)))
 }
