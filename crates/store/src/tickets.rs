@@ -117,14 +117,28 @@ fn identity_claim(tenant: &TenantId, identity: &ChannelIdentity) -> String {
     format!("channel-identity#{}", identity_key(tenant, identity))
 }
 
-/// An entry's sort key: its time, then its position among the entries written together (so a
-/// message sorts before the status change it caused, both stamped the same millisecond), then its
-/// id.
-fn entry_key(entry: &TimelineEntry, position: usize) -> String {
+/// An entry's sort key: when it was written, to the nanosecond (two messages sent one after the
+/// other within a millisecond keep their order), then its position among the entries written
+/// together (a message sorts before the status change it caused), then its id.
+fn entry_key(written: Written, position: usize, entry: &TimelineEntry) -> String {
     format!(
-        "{TIMELINE_PREFIX}{}#{position:02}#{}",
-        entry.timestamp, entry.message_id
+        "{TIMELINE_PREFIX}{:020}#{position:02}#{}",
+        written.0, entry.message_id
     )
+}
+
+/// The moment a write's timeline entries were written, in nanoseconds since the epoch.
+#[derive(Debug, Clone, Copy)]
+struct Written(u128);
+
+impl Written {
+    fn now() -> Self {
+        Self(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_nanos()),
+        )
+    }
 }
 
 /// A ticket with one page of its timeline, oldest first.
@@ -295,7 +309,13 @@ impl TicketStore {
                 serde_dynamo::to_item(TicketItem::new(tenant, ticket.clone()))?,
                 "ticket_id",
             )?);
-            writes.push(self.entry_put(tenant, &ticket.ticket_id, &first_entry, 0)?);
+            writes.push(self.entry_put(
+                tenant,
+                &ticket.ticket_id,
+                &first_entry,
+                Written::now(),
+                0,
+            )?);
             match self.transact(writes).await? {
                 Transacted::Done => return Ok(ticket),
                 // Someone created this customer (or took this ticket id) meanwhile: look again.
@@ -379,11 +399,12 @@ impl TicketStore {
             };
             let change = decide(&current.ticket).map_err(ChangeError::Refused)?;
             let mut writes = vec![self.ticket_update(tenant, &current.ticket, &change)?];
+            let written = Written::now();
             for (position, entry) in change.entries.iter().enumerate() {
-                writes.push(self.entry_put(tenant, id, entry, position)?);
+                writes.push(self.entry_put(tenant, id, entry, written, position)?);
             }
             match self.transact(writes).await? {
-                Transacted::Done => return Ok(apply(current, change)),
+                Transacted::Done => return Ok(apply(current, change, written)),
                 Transacted::ConditionFailed => backoff(attempt).await,
             }
         }
@@ -622,11 +643,12 @@ impl TicketStore {
         tenant: &TenantId,
         id: &TicketId,
         entry: &TimelineEntry,
+        written: Written,
         position: usize,
     ) -> Result<TransactWriteItem, StoreError> {
         let item = EntryItem {
             ticket_id: id.to_string(),
-            entry_key: entry_key(entry, position),
+            entry_key: entry_key(written, position, entry),
             tenant_id: tenant.to_string(),
             entry: entry.clone(),
         };
@@ -857,7 +879,11 @@ enum Transacted {
 
 /// The ticket after `change`, as the caller will see it: the new entries join the first page
 /// when that page reached the end of the timeline.
-fn apply(mut current: TicketWithTimeline, change: TicketChange) -> TicketWithTimeline {
+fn apply(
+    mut current: TicketWithTimeline,
+    change: TicketChange,
+    written: Written,
+) -> TicketWithTimeline {
     let ticket = &mut current.ticket;
     ticket.updated_at = change.updated_at;
     if let Some(status) = change.status {
@@ -883,7 +909,9 @@ fn apply(mut current: TicketWithTimeline, change: TicketChange) -> TicketWithTim
     ticket.message_count += change.entries.len() as u64;
     if current.timeline_next_cursor.is_none() {
         for (position, entry) in change.entries.into_iter().enumerate() {
-            current.entry_keys.push(entry_key(&entry, position));
+            current
+                .entry_keys
+                .push(entry_key(written, position, &entry));
             current.timeline.push(entry);
         }
         if current.timeline.len() > DEFAULT_TIMELINE_PAGE {
