@@ -8,16 +8,19 @@ mod token_command;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
 use auth::{AgentAuth, CognitoSettings};
 use devserver::cognito::{self, LocalPool};
 use devserver::demo;
 use store::{Backend, tables};
 
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
+    let outcome = match args
         .iter()
         .map(String::as_str)
         .collect::<Vec<_>>()
@@ -26,6 +29,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         [] => serve().await,
         ["token", agent] => token_command::run(&env_file(), agent).await,
         _ => Err("usage: devserver [token <agent>]".into()),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -33,7 +43,7 @@ fn env_file() -> String {
     std::env::var("FRONTDESK_ENV_FILE").unwrap_or_else(|_| ".env.local".to_owned())
 }
 
-async fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+async fn serve() -> Result<(), Error> {
     http_kit::lambda::init_logging();
     let addr: SocketAddr = std::env::var("FRONTDESK_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
@@ -127,7 +137,7 @@ fn banner(base: &str, env_file: &str, pool: &LocalPool) -> String {
     }
     let _ = write!(
         out,
-        "  a fresh token (an ID token): make -s token AGENT=ana\n\
+        "\n  an agent's token (an ID token): TOKEN=$(make -s token AGENT=ana)\n\
          \n  API docs     {base}/api/docs\n  OpenAPI      {base}/api/openapi.json\n  \
          endpoints and keys are also in {env_file}\n\n  try: curl -s {base}/users/user_42/conversations -H 'X-Api-Key: {}'\n\n\
          Ctrl-C stops everything.\n",

@@ -53,10 +53,11 @@ pub async fn run(env_file: &str, username: &str) -> Result<(), Error> {
     eprintln!(
         "ID token for {} (tenant {}, {}), valid for an hour. Local agent tokens are ID tokens: \
          moto, like Cognito without a pre-token-generation trigger, puts the tenant only in those.\n\
-         Use it as: -H \"Authorization: Bearer $TOKEN\"",
+         Use it as: TOKEN=$(make -s token AGENT={}); curl -H \"Authorization: Bearer $TOKEN\" …",
         agent.username,
         agent.tenant,
         agent.group.map_or("in no group", |group| group),
+        agent.username,
     );
     println!("{token}");
     Ok(())
