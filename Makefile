@@ -18,9 +18,11 @@ FUNCTIONS := $(notdir $(wildcard crates/functions/*))
 # Table names of the local stack.
 LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_CLAIMS_TABLE=frontdesk-local-Claims \
-	DYNAMODB_API_KEYS_TABLE=frontdesk-local-ApiKeys
+	DYNAMODB_API_KEYS_TABLE=frontdesk-local-ApiKeys \
+	DYNAMODB_TICKETS_TABLE=frontdesk-local-Tickets \
+	DYNAMODB_CUSTOMERS_TABLE=frontdesk-local-Customers
 
-.PHONY: help dev test check fmt clippy unit-and-integration validate-template build tools clean
+.PHONY: help dev token test check fmt clippy unit-and-integration validate-template build tools clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -34,6 +36,12 @@ dev: ## Run every route on http://$(FRONTDESK_ADDR) against a local moto server;
 	cargo build -p devserver
 	infra/moto.sh --port $(MOTO_PORT) -- env $(LOCAL_TABLES) FRONTDESK_ADDR=$(FRONTDESK_ADDR) \
 		cargo run --quiet -p devserver
+
+# The demo agent `make token` signs in: ana, adam, gina or olga (see crates/devserver/src/demo.rs).
+AGENT ?= ana
+
+token: ## Print a fresh ID token of a demo agent (AGENT=ana) from the running `make dev`
+	@cargo run --quiet -p devserver -- token $(AGENT)
 
 test: fmt clippy unit-and-integration validate-template ## Everything CI checks
 
