@@ -757,3 +757,30 @@ async fn verify_concurrently(
     }
     tasks.join_all().await
 }
+
+// The local stack's set-up.
+
+#[tokio::test]
+async fn the_local_pool_set_up_carries_on_when_run_again() {
+    let stack = Stack::new().await;
+    let name = format!("again-{}", http_kit::clock::random_u64());
+    let first = devserver::cognito::ensure_pool(&stack.cognito, &name)
+        .await
+        .unwrap();
+    devserver::cognito::seed_agents(&stack.cognito, &first)
+        .await
+        .unwrap();
+    let second = devserver::cognito::ensure_pool(&stack.cognito, &name)
+        .await
+        .unwrap();
+    devserver::cognito::seed_agents(&stack.cognito, &second)
+        .await
+        .unwrap();
+    assert_eq!(first, second);
+    let token = devserver::cognito::id_token(&stack.cognito, &second, "adam")
+        .await
+        .unwrap();
+    let claims: Value = jsonwebtoken::dangerous::insecure_decode_claims(&token).unwrap();
+    assert_eq!(claims["cognito:groups"], json!(["admins"]));
+    assert_eq!(claims["custom:tenant_id"], "acme");
+}
