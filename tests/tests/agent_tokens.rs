@@ -721,6 +721,11 @@ async fn the_directory_says_who_can_take_work_in_a_tenant() {
         directory.assignable("nobody", &acme).await.unwrap(),
         Assignability::Unknown
     );
+    assert_eq!(
+        directory.assignable("olga", &acme).await.unwrap(),
+        Assignability::NotAnAgent,
+        "signed up in the tenant, but in no group that works tickets"
+    );
     stack
         .cognito
         .admin_disable_user()

@@ -712,6 +712,7 @@ async fn assignment_checks_the_agent_in_cognito() {
     for (agent, expected) in [
         ("nobody", StatusCode::UNPROCESSABLE_ENTITY),
         ("gina", StatusCode::UNPROCESSABLE_ENTITY),
+        ("olga", StatusCode::UNPROCESSABLE_ENTITY),
     ] {
         let (status, body) = desk
             .as_ana(

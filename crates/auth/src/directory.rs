@@ -1,10 +1,13 @@
 //! The user pool as a directory of agents: whether a username may be given work in a tenant
-//! (a ticket assigned to them), asked of Cognito with `AdminGetUser`.
+//! (a ticket assigned to them), asked of Cognito with `AdminGetUser` and
+//! `AdminListGroupsForUser`.
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError;
 use domain::TenantId;
+
+use crate::token::Role;
 
 /// Whether an agent can take work in a tenant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +20,8 @@ pub enum Assignability {
     OtherTenant,
     /// The user is in this tenant but disabled in the pool.
     Disabled,
+    /// The user is in this tenant but in neither the agents nor the admins group.
+    NotAnAgent,
 }
 
 /// Cognito could not be asked: an outage or missing permission, answered 500/503 by the caller.
@@ -72,7 +77,31 @@ impl AgentDirectory {
             .iter()
             .find(|attribute| attribute.name() == self.tenant_attribute)
             .and_then(|attribute| attribute.value());
-        Ok(assignability(user_tenant, output.enabled(), tenant))
+        match assignability(user_tenant, output.enabled(), tenant) {
+            Assignability::Yes => self.role_check(agent_id).await,
+            refused => Ok(refused),
+        }
+    }
+
+    /// Whether the user is in a group that works tickets.
+    async fn role_check(&self, agent_id: &str) -> Result<Assignability, DirectoryError> {
+        let output = self
+            .client
+            .admin_list_groups_for_user()
+            .user_pool_id(&self.user_pool_id)
+            .username(agent_id)
+            .send()
+            .await
+            .map_err(|error| DirectoryError(DisplayErrorContext(&error).to_string()))?;
+        let groups: Vec<&str> = output
+            .groups()
+            .iter()
+            .filter_map(|group| group.group_name())
+            .collect();
+        Ok(match Role::from_groups(&groups) {
+            Some(_) => Assignability::Yes,
+            None => Assignability::NotAnAgent,
+        })
     }
 }
 

@@ -85,8 +85,8 @@ pub const API_KEYS: TableSpec = TableSpec {
 };
 
 /// Tickets and their timelines. Each ticket is one item (`entry_key` = `ticket`) and each
-/// timeline entry another (`timeline#<written, ns>#<position>#<message id>`), so a ticket with any number of
-/// messages works and the ticket with its first timeline page is one Query. Only ticket items
+/// timeline entry another (`timeline#<written, ns>#<position>#<message id>`), so a ticket with
+/// any number of messages works and the ticket with its first timeline page is one Query. Only ticket items
 /// carry the index attributes, so the indexes hold tickets alone: `tenant_status` =
 /// `<tenant>#<status>`, `tenant_assignee` = `<tenant>#<agent>`, `status_timestamp` =
 /// `<status>#<created_at>` (seed 004's `CustomerIndex`).

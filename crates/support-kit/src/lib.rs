@@ -72,6 +72,9 @@ pub async fn check_assignable(
             refuse("no such agent in this tenant")
         }
         Ok(Assignability::Disabled) => refuse("the agent's account is disabled"),
+        Ok(Assignability::NotAnAgent) => {
+            refuse("the user is in neither the agents nor the admins group")
+        }
         Err(error) => Err(ApiError::internal("Could not look the agent up", &error)),
     }
 }
