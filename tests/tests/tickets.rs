@@ -32,6 +32,17 @@ impl Desk {
         }
     }
 
+    /// A request with the tenant's API key, as a website or chatbot sends it.
+    async fn as_widget(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let body = body.map(|body| body.to_string());
+        call_as(&self.app, method, path, Auth::Key(KEY_A), body.as_deref()).await
+    }
+
     async fn as_ana(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let body = body.map(|body| body.to_string());
         call_as(
@@ -55,14 +66,9 @@ impl Desk {
         if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             body.extend(extra.clone());
         }
-        let (status, created) = call_as(
-            &self.app,
-            Method::POST,
-            "/api/tickets/create",
-            Auth::Key(KEY_A),
-            Some(&body.to_string()),
-        )
-        .await;
+        let (status, created) = self
+            .as_widget(Method::POST, "/api/tickets/create", Some(body))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         created["ticket_id"].as_str().unwrap().to_owned()
     }
@@ -134,14 +140,9 @@ async fn a_ticket_is_created_read_and_polled_with_the_seed_shapes() {
     assert!(first["message_id"].as_str().unwrap().starts_with("msg_"));
     let id = created["ticket_id"].as_str().unwrap();
 
-    let (status, poll) = call_as(
-        &desk.app,
-        Method::GET,
-        &format!("/api/tickets/{id}/status"),
-        Auth::Key(KEY_A),
-        None,
-    )
-    .await;
+    let (status, poll) = desk
+        .as_widget(Method::GET, &format!("/api/tickets/{id}/status"), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         poll,
@@ -168,26 +169,16 @@ async fn a_ticket_is_created_read_and_polled_with_the_seed_shapes() {
         .await;
     assert_eq!(status, StatusCode::OK, "{replied}");
     assert_eq!(replied["status"], "open");
-    let (_, poll) = call_as(
-        &desk.app,
-        Method::GET,
-        &format!("/api/tickets/{id}/status"),
-        Auth::Key(KEY_A),
-        None,
-    )
-    .await;
+    let (_, poll) = desk
+        .as_widget(Method::GET, &format!("/api/tickets/{id}/status"), None)
+        .await;
     assert_eq!(poll["has_agent_reply"], true);
     assert_eq!(poll["last_agent_message"]["content"], "Refund on its way");
     assert_eq!(poll["last_agent_message"]["agent_id"], "ana");
 
-    let (_, seen_by_widget) = call_as(
-        &desk.app,
-        Method::GET,
-        &format!("/api/tickets/{id}"),
-        Auth::Key(KEY_A),
-        None,
-    )
-    .await;
+    let (_, seen_by_widget) = desk
+        .as_widget(Method::GET, &format!("/api/tickets/{id}"), None)
+        .await;
     let contents: Vec<&str> = seen_by_widget["timeline"]
         .as_array()
         .unwrap()
@@ -282,14 +273,13 @@ async fn a_customer_writing_on_a_resolved_ticket_reopens_it_and_a_closed_one_ref
         desk.set_status(&ticket, TicketStatus::Resolved).await.0,
         StatusCode::OK
     );
-    let (status, body) = call_as(
-        &desk.app,
-        Method::POST,
-        &format!("/api/tickets/{ticket}/message"),
-        Auth::Key(KEY_A),
-        Some(r#"{"content": "It broke again"}"#),
-    )
-    .await;
+    let (status, body) = desk
+        .as_widget(
+            Method::POST,
+            &format!("/api/tickets/{ticket}/message"),
+            Some(serde_json::from_str(r#"{"content": "It broke again"}"#).unwrap()),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "open");
 
@@ -298,14 +288,13 @@ async fn a_customer_writing_on_a_resolved_ticket_reopens_it_and_a_closed_one_ref
         StatusCode::OK
     );
     let before = desk.item_count().await;
-    let (status, body) = call_as(
-        &desk.app,
-        Method::POST,
-        &format!("/api/tickets/{ticket}/message"),
-        Auth::Key(KEY_A),
-        Some(r#"{"content": "Hello?"}"#),
-    )
-    .await;
+    let (status, body) = desk
+        .as_widget(
+            Method::POST,
+            &format!("/api/tickets/{ticket}/message"),
+            Some(serde_json::from_str(r#"{"content": "Hello?"}"#).unwrap()),
+        )
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "ticket_closed");
     assert_eq!(desk.item_count().await, before);

@@ -4,7 +4,6 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -15,12 +14,24 @@ pub fn now_ms() -> u64 {
 
 /// The current time as RFC 3339 UTC with milliseconds, e.g. `2026-11-22T21:23:15.123Z`.
 pub fn now_rfc3339() -> String {
-    let now = OffsetDateTime::now_utc();
-    let now = now
-        .replace_nanosecond(now.millisecond() as u32 * 1_000_000)
-        .unwrap_or(now);
-    now.format(&Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+    rfc3339_millis(OffsetDateTime::now_utc())
+}
+
+/// `instant` as RFC 3339 UTC with exactly three fractional digits. The fixed width matters:
+/// stored timestamps are compared and sorted as strings (index sort keys, time-range filters),
+/// and a formatter that drops trailing zeros (`…:39.61Z`, `…:39Z`) would misorder them.
+pub fn rfc3339_millis(instant: OffsetDateTime) -> String {
+    let utc = instant.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        utc.year(),
+        u8::from(utc.month()),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second(),
+        utc.millisecond()
+    )
 }
 
 /// 64 random bits from the operating system, for ids that must not collide.
@@ -33,6 +44,8 @@ pub fn random_u64() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use time::format_description::well_known::Rfc3339;
+
     use super::*;
 
     #[test]
@@ -41,6 +54,14 @@ mod tests {
         assert!(stamp.ends_with('Z'), "{stamp}");
         assert!(OffsetDateTime::parse(&stamp, &Rfc3339).is_ok());
         assert_eq!(stamp.len(), "2026-11-22T21:23:15.123Z".len(), "{stamp}");
+    }
+
+    #[test]
+    fn milliseconds_keep_their_zeros() {
+        let whole = OffsetDateTime::parse("2026-11-22T22:27:39Z", &Rfc3339).unwrap();
+        assert_eq!(rfc3339_millis(whole), "2026-11-22T22:27:39.000Z");
+        let tenths = OffsetDateTime::parse("2026-11-22T23:27:39.61+01:00", &Rfc3339).unwrap();
+        assert_eq!(rfc3339_millis(tenths), "2026-11-22T22:27:39.610Z");
     }
 
     #[test]

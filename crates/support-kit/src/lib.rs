@@ -231,23 +231,7 @@ pub fn time_bound(
     } else {
         OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| invalid())?
     };
-    Ok(Some(stored_time(instant)))
-}
-
-/// `instant` in UTC with milliseconds: the form every stored timestamp has, so they compare as
-/// strings.
-fn stored_time(instant: OffsetDateTime) -> String {
-    let utc = instant.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        utc.year(),
-        u8::from(utc.month()),
-        utc.day(),
-        utc.hour(),
-        utc.minute(),
-        utc.second(),
-        utc.millisecond()
-    )
+    Ok(Some(http_kit::clock::rfc3339_millis(instant)))
 }
 
 /// A free-text field of a request, trimmed and bounded, or a 400 naming it.
