@@ -163,18 +163,38 @@ pub struct TimelineEntry {
 }
 
 impl TimelineEntry {
-    /// A system event (assignment, status change…), visible to agents only.
-    pub fn event(message_id: MessageId, timestamp: &str, content: String) -> Self {
+    /// A text message with no agent, attachments or channel data (set them after).
+    pub fn message(
+        message_id: MessageId,
+        timestamp: &str,
+        sender_type: SenderType,
+        visibility: Visibility,
+        content: String,
+    ) -> Self {
         Self {
             message_id,
             timestamp: timestamp.to_owned(),
-            sender_type: SenderType::System,
+            sender_type,
             content,
-            content_type: CONTENT_EVENT_LOG.to_owned(),
-            visibility: Visibility::Internal,
+            content_type: CONTENT_TEXT.to_owned(),
+            visibility,
             agent_id: None,
             attachments: Vec::new(),
             channel_specific_data: serde_json::Map::new(),
+        }
+    }
+
+    /// A system event (assignment, status change…), visible to agents only.
+    pub fn event(message_id: MessageId, timestamp: &str, content: String) -> Self {
+        Self {
+            content_type: CONTENT_EVENT_LOG.to_owned(),
+            ..Self::message(
+                message_id,
+                timestamp,
+                SenderType::System,
+                Visibility::Internal,
+                content,
+            )
         }
     }
 

@@ -8,8 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use contracts::tickets::{AddMessageRequest, TicketView};
 use domain::ticket::{
-    CONTENT_TEXT, MessageId, SenderType, Ticket, TimelineEntry, Visibility, limits,
-    status_after_message,
+    MessageId, SenderType, Ticket, TimelineEntry, Visibility, limits, status_after_message,
 };
 use http_kit::clock::{now_rfc3339, random_u64};
 use http_kit::{ApiError, JsonBody};
@@ -91,17 +90,16 @@ async fn add_message(
         let status = status_after_message(ticket.status, sender_type, request.visibility).map_err(
             |closed| ApiError::new(StatusCode::CONFLICT, "ticket_closed", closed.to_string()),
         )?;
-        let mut entries = vec![TimelineEntry {
-            message_id: MessageId::generate(random_u64()),
-            timestamp: now.clone(),
+        let mut message = TimelineEntry::message(
+            MessageId::generate(random_u64()),
+            &now,
             sender_type,
-            content: content.clone(),
-            content_type: CONTENT_TEXT.to_owned(),
-            visibility: request.visibility,
-            agent_id: agent_id.clone(),
-            attachments: request.attachments.clone(),
-            channel_specific_data: Default::default(),
-        }];
+            request.visibility,
+            content.clone(),
+        );
+        message.agent_id = agent_id.clone();
+        message.attachments = request.attachments.clone();
+        let mut entries = vec![message];
         if let Some(next) = status {
             entries.push(event(&now, Ticket::status_event(ticket.status, next), None));
         }

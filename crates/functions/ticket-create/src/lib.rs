@@ -10,8 +10,8 @@ use contracts::tickets::{CreateTicketRequest, TicketView};
 use domain::Email;
 use domain::customer::ChannelIdentity;
 use domain::ticket::{
-    CONTENT_TEXT, CustomerId, MessageId, Priority, SenderType, Ticket, TicketCustomer, TicketId,
-    TicketStatus, TimelineEntry, Visibility, limits,
+    CustomerId, MessageId, Priority, SenderType, Ticket, TicketCustomer, TicketId, TicketStatus,
+    TimelineEntry, Visibility, limits,
 };
 use http_kit::clock::{now_rfc3339, random_u64};
 use http_kit::{ApiError, JsonBody};
@@ -104,17 +104,13 @@ async fn create_ticket(
         last_agent_message: None,
         message_count: 1,
     };
-    let first_entry = TimelineEntry {
-        message_id: MessageId::generate(random_u64()),
-        timestamp: now,
-        sender_type: SenderType::Customer,
-        content: first_message,
-        content_type: CONTENT_TEXT.to_owned(),
-        visibility: Visibility::Public,
-        agent_id: None,
-        attachments: Vec::new(),
-        channel_specific_data: Default::default(),
-    };
+    let first_entry = TimelineEntry::message(
+        MessageId::generate(random_u64()),
+        &now,
+        SenderType::Customer,
+        Visibility::Public,
+        first_message,
+    );
     let ticket = state
         .service
         .create(
