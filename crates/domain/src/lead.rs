@@ -9,6 +9,27 @@ use thiserror::Error;
 
 use crate::email::Email;
 use crate::text::{IdentifierError, parse_identifier};
+use crate::wire::wire_enum;
+
+wire_enum!(
+    /// How likely a lead is to buy, as seed 001 scores it (upper-case on the wire).
+    LeadIntent, "intent" {
+        Hot => "HOT",
+        Warm => "WARM",
+        Cold => "COLD",
+        Neutral => "NEUTRAL",
+    }
+);
+
+wire_enum!(
+    /// Where a lead is in the sales pipeline (seed 002).
+    LeadStatus, "lead status" {
+        New => "new",
+        Contacted => "contacted",
+        Qualified => "qualified",
+        Converted => "converted",
+    }
+);
 
 const MAX_USER_ID_CHARS: usize = 128;
 const MAX_CONVERSATION_ID_CHARS: usize = 256;

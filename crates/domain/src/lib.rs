@@ -3,11 +3,13 @@
 
 pub mod customer;
 pub mod email;
+pub mod events;
 pub mod lead;
 pub mod settings;
 pub mod tenant;
 pub mod text;
 pub mod ticket;
+pub mod wire;
 
 pub use email::Email;
 pub use tenant::TenantId;

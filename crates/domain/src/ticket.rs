@@ -7,47 +7,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::text::{IdentifierError, parse_identifier};
-
-/// Defines a closed set of lower-case wire values with `parse`, `as_str` and `ALL`, so the enums
-/// of seed 004 are spelt once and unknown values are refused with the list of known ones.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text),+
-                }
-            }
-
-            /// The value for `text`, or an error listing the accepted values.
-            pub fn parse(text: &str) -> Result<Self, UnknownValue> {
-                match text {
-                    $($text => Ok(Self::$variant),)+
-                    _ => Err(UnknownValue {
-                        what: $what,
-                        value: text.to_owned(),
-                        accepted: &[$($text),+],
-                    }),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use crate::wire::wire_enum;
 
 wire_enum!(
     /// Where a ticket is in its life.
@@ -237,15 +197,6 @@ impl Ticket {
     pub fn assignment_event(agent_id: &str) -> String {
         format!("Ticket assigned to agent {agent_id}")
     }
-}
-
-/// A value outside an enum's accepted set.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("unknown {what} '{value}'; expected one of: {}", accepted.join(", "))]
-pub struct UnknownValue {
-    pub what: &'static str,
-    pub value: String,
-    pub accepted: &'static [&'static str],
 }
 
 /// A status change the state machine does not allow.

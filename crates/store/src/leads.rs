@@ -15,8 +15,10 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use domain::TenantId;
+use domain::events::LeadState;
 use domain::lead::{
-    ConversationId, ConversationTracking, ExtraFields, Lead, LeadDetails, LeadId, UserId,
+    ConversationId, ConversationTracking, ExtraFields, Lead, LeadDetails, LeadId, LeadIntent,
+    LeadStatus, UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +67,14 @@ struct LeadItem {
     conversation_ids: Vec<String>,
     #[serde(default)]
     extra: ExtraFields,
+    /// Seed 001's intent score, once something scored the lead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    intent: Option<LeadIntent>,
+    /// Seed 002's pipeline status, once the lead is in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<LeadStatus>,
+    #[serde(default)]
+    is_lead_ready: bool,
 }
 
 impl LeadItem {
@@ -91,6 +101,9 @@ impl LeadItem {
             conversation_id: conversation.map(ToString::to_string),
             conversation_ids: conversation.iter().map(ToString::to_string).collect(),
             extra: ExtraFields::new(),
+            intent: None,
+            status: None,
+            is_lead_ready: false,
         }
     }
 
@@ -118,6 +131,23 @@ impl LeadItem {
             extra: self.extra,
         })
     }
+}
+
+/// A lead item from a table stream image: its tenant and what its events report on.
+pub(crate) fn stream_state(
+    item: HashMap<String, AttributeValue>,
+) -> Result<(String, LeadState), StoreError> {
+    let stored: LeadItem = serde_dynamo::from_item(item)?;
+    let state = LeadState {
+        lead_id: stored.lead_id,
+        user_id: stored.user_id,
+        email: stored.email,
+        name: stored.name,
+        intent: stored.intent,
+        status: stored.status,
+        is_lead_ready: stored.is_lead_ready,
+    };
+    Ok((stored.tenant_id, state))
 }
 
 fn tenant_key(tenant: &TenantId, value: &str) -> String {

@@ -7,6 +7,7 @@ mod backend;
 pub mod cursor;
 mod error;
 pub mod leads;
+pub mod stream;
 pub mod tables;
 pub mod tickets;
 

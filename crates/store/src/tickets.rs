@@ -97,6 +97,60 @@ struct CustomerItem {
     customer: Customer,
 }
 
+/// What a Tickets or Customers stream image holds.
+pub(crate) enum StoredItem {
+    Ticket {
+        tenant: String,
+        ticket: Box<Ticket>,
+    },
+    Entry {
+        tenant: String,
+        ticket_id: TicketId,
+        entry: TimelineEntry,
+    },
+    Customer {
+        tenant: String,
+        customer: Customer,
+    },
+}
+
+/// Decodes an item of the Tickets table (a ticket or a timeline entry).
+pub(crate) fn stream_ticket_item(
+    item: HashMap<String, AttributeValue>,
+) -> Result<StoredItem, StoreError> {
+    let is_ticket = item
+        .get("entry_key")
+        .and_then(|key| key.as_s().ok())
+        .is_some_and(|key| key == TICKET_ENTRY);
+    if is_ticket {
+        let stored: TicketItem = serde_dynamo::from_item(item)?;
+        Ok(StoredItem::Ticket {
+            tenant: stored.tenant_id,
+            ticket: Box::new(stored.ticket),
+        })
+    } else {
+        let stored: EntryItem = serde_dynamo::from_item(item)?;
+        let ticket_id = TicketId::parse(&stored.ticket_id)
+            .map_err(|error| StoreError::Malformed(format!("ticket_id {error}")))?;
+        Ok(StoredItem::Entry {
+            tenant: stored.tenant_id,
+            ticket_id,
+            entry: stored.entry,
+        })
+    }
+}
+
+/// Decodes an item of the Customers table.
+pub(crate) fn stream_customer_item(
+    item: HashMap<String, AttributeValue>,
+) -> Result<StoredItem, StoreError> {
+    let stored: CustomerItem = serde_dynamo::from_item(item)?;
+    Ok(StoredItem::Customer {
+        tenant: stored.tenant_id,
+        customer: stored.customer,
+    })
+}
+
 fn status_timestamp(status: TicketStatus, created_at: &str) -> String {
     format!("{status}#{created_at}")
 }

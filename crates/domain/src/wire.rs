@@ -1,0 +1,55 @@
+//! Closed sets of wire values (statuses, channels, intents…): each spelt once, parsed with an
+//! error that lists the accepted values.
+
+use thiserror::Error;
+
+/// A value outside an enum's accepted set.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unknown {what} '{value}'; expected one of: {}", accepted.join(", "))]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+    pub accepted: &'static [&'static str],
+}
+
+/// Defines an enum of wire values with `parse`, `as_str`, `Display`, serde and `ALL`.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            /// The value for `text`, or an error listing the accepted values.
+            pub fn parse(text: &str) -> Result<Self, $crate::wire::UnknownValue> {
+                match text {
+                    $($text => Ok(Self::$variant),)+
+                    _ => Err($crate::wire::UnknownValue {
+                        what: $what,
+                        value: text.to_owned(),
+                        accepted: &[$($text),+],
+                    }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+pub(crate) use wire_enum;

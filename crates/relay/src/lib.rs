@@ -1,0 +1,153 @@
+//! The relay: DynamoDB stream records in, domain events out to Kafka as CloudEvents. API
+//! functions only write to DynamoDB; this turns each committed change into its events, so no API
+//! call waits on the broker and no committed change loses its event.
+//!
+//! Records are published strictly in stream order, each awaited before the next, and the first
+//! record that cannot be published is reported as the batch item failure: Lambda then retries
+//! from it, so a record is never skipped and events of one aggregate never overtake each other.
+
+pub mod envelope;
+pub mod kafka;
+pub mod settings;
+
+use aws_config::SdkConfig;
+use aws_lambda_events::dynamodb::{Event, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::FutureRecord;
+use rdkafka::types::RDKafkaErrorCode;
+use thiserror::Error;
+
+pub use envelope::CloudEvent;
+pub use kafka::Producer;
+pub use rdkafka;
+pub use settings::{Bootstrap, KafkaAuth, RelaySettings, Topics};
+
+#[derive(Debug, Error)]
+pub enum RelayError {
+    #[error("Kafka: {0}")]
+    Kafka(String),
+}
+
+/// Why one record was not published.
+#[derive(Debug, Error)]
+enum PublishError {
+    #[error("the record's images do not decode: {0}")]
+    Undecodable(#[from] store::StoreError),
+    #[error("publishing {event_id} failed: {reason}")]
+    Delivery { event_id: String, reason: String },
+}
+
+/// Publishes the events of stream records. Cheap to clone: clones share one producer.
+#[derive(Clone)]
+pub struct Relay {
+    producer: Producer,
+    topics: Topics,
+}
+
+impl Relay {
+    /// Builds the producer (once per cold start).
+    pub async fn connect(settings: RelaySettings, config: &SdkConfig) -> Result<Self, RelayError> {
+        let producer = kafka::producer(&settings, config).await?;
+        Ok(Self {
+            producer,
+            topics: settings.topics,
+        })
+    }
+
+    pub fn topics(&self) -> &Topics {
+        &self.topics
+    }
+
+    /// Publishes the events of every record in order. Every delivery is confirmed before this
+    /// returns; the first record that could not be published, if any, is the one failure
+    /// reported, so only it and what follows it are retried.
+    pub async fn handle(&self, event: Event) -> DynamoDbEventResponse {
+        let mut response = DynamoDbEventResponse::default();
+        for record in event.records {
+            let sequence = record.change.sequence_number.clone();
+            if let Err(error) = self.publish(record).await {
+                tracing::warn!(%error, sequence = ?sequence, "record not published; it will be retried");
+                let mut failure = DynamoDbBatchItemFailure::default();
+                failure.item_identifier = sequence;
+                response.batch_item_failures.push(failure);
+                break;
+            }
+        }
+        response
+    }
+
+    /// Publishes one record's events and waits for every delivery report.
+    async fn publish(&self, record: EventRecord) -> Result<(), PublishError> {
+        let EventRecord {
+            event_id, change, ..
+        } = record;
+        let events =
+            store::stream::record_events(&change.keys, change.old_image, change.new_image)?;
+        let time = change.approximate_creation_date_time.to_rfc3339();
+        let mut deliveries = Vec::with_capacity(events.len());
+        for event in events {
+            let topic = self.topics.of(event.kind.stream()).to_owned();
+            let envelope = CloudEvent::wrap(event, &event_id, time.clone());
+            let payload =
+                serde_json::to_vec(&envelope).expect("a CloudEvent of JSON values serialises");
+            let headers = OwnedHeaders::new().insert(Header {
+                key: "content-type",
+                value: Some(envelope::CONTENT_TYPE),
+            });
+            let record = FutureRecord::to(&topic)
+                .key(&envelope.subject)
+                .payload(&payload)
+                .headers(headers);
+            let delivery =
+                self.producer
+                    .send_result(record)
+                    .map_err(|(error, _)| PublishError::Delivery {
+                        event_id: envelope.id.clone(),
+                        reason: error.to_string(),
+                    })?;
+            deliveries.push((envelope.id, delivery));
+        }
+        for (event_id, delivery) in deliveries {
+            let failed = |reason: String| PublishError::Delivery {
+                event_id: event_id.clone(),
+                reason,
+            };
+            match delivery.await {
+                Ok(Ok(_)) => {}
+                Ok(Err((error, _))) => return Err(failed(error.to_string())),
+                Err(_) => return Err(failed("the producer was dropped".to_owned())),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Creates the topics if they do not exist (the local broker and tests; deployed topics belong to
+/// the MSK cluster's owners).
+pub async fn ensure_topics(bootstrap_servers: &str, topics: &Topics) -> Result<(), RelayError> {
+    let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", bootstrap_servers)
+        .create()
+        .map_err(|error| RelayError::Kafka(error.to_string()))?;
+    let wanted: Vec<NewTopic> = topics
+        .all()
+        .into_iter()
+        .map(|name| NewTopic::new(name, 3, TopicReplication::Fixed(1)))
+        .collect();
+    let results = admin
+        .create_topics(&wanted, &AdminOptions::new())
+        .await
+        .map_err(|error| RelayError::Kafka(error.to_string()))?;
+    for result in results {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(RelayError::Kafka(format!("creating topic {topic}: {code}")));
+            }
+        }
+    }
+    Ok(())
+}
