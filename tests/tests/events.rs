@@ -216,6 +216,10 @@ async fn every_sample_event_replays_with_its_documented_answer() {
     let mut on_disk = BTreeSet::new();
     for function in std::fs::read_dir(&events).unwrap() {
         let function = function.unwrap();
+        // Stream events, not API Gateway requests: `stream_fixtures.rs` replays them.
+        if function.file_name() == "stream-relay" {
+            continue;
+        }
         for file in std::fs::read_dir(function.path()).unwrap() {
             let name = file.unwrap().file_name().into_string().unwrap();
             on_disk.insert(format!("{}/{name}", function.file_name().to_string_lossy()));

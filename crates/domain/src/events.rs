@@ -107,6 +107,9 @@ pub struct LeadState {
     pub intent: Option<LeadIntent>,
     pub status: Option<LeadStatus>,
     pub is_lead_ready: bool,
+    pub conversation_ids: Vec<String>,
+    /// Epoch milliseconds of the lead's last write: any change moves it.
+    pub updated_at: u64,
 }
 
 /// Which way a message went, from the help desk's point of view.
@@ -372,12 +375,24 @@ mod tests {
             intent: None,
             status: Some(LeadStatus::New),
             is_lead_ready: false,
+            conversation_ids: vec!["conv_1".into()],
+            updated_at: 1,
         };
         assert_eq!(
             kinds(&lead_changes(&tenant(), None, Some(&lead))),
             [EventKind::LeadCreated]
         );
         assert!(lead_changes(&tenant(), Some(&lead), Some(&lead)).is_empty());
+        let mut another_conversation = lead.clone();
+        another_conversation.conversation_ids.push("conv_2".into());
+        assert_eq!(
+            kinds(&lead_changes(
+                &tenant(),
+                Some(&lead),
+                Some(&another_conversation)
+            )),
+            [EventKind::LeadUpdated]
+        );
         let mut hot = lead.clone();
         hot.intent = Some(LeadIntent::Hot);
         hot.is_lead_ready = true;

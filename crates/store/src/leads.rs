@@ -146,6 +146,8 @@ pub(crate) fn stream_state(
         intent: stored.intent,
         status: stored.status,
         is_lead_ready: stored.is_lead_ready,
+        conversation_ids: stored.conversation_ids,
+        updated_at: stored.updated_at,
     };
     Ok((stored.tenant_id, state))
 }
