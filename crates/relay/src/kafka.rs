@@ -161,3 +161,62 @@ async fn msk_brokers(
             ))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_kafka::config::{Credentials, Region, SharedCredentialsProvider};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn msk_iam_tokens_are_presigned_connect_requests_of_the_region() {
+        let config = SdkConfig::builder()
+            .region(Region::new("eu-west-1"))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "AKIDEXAMPLE",
+                "secret",
+                None,
+                None,
+                "test",
+            )))
+            .build();
+        let context = RelayContext {
+            iam: Some(IamSigner {
+                config,
+                runtime: tokio::runtime::Handle::current(),
+            }),
+        };
+        // librdkafka calls this from a thread of its own.
+        let token = std::thread::spawn(move || {
+            context
+                .generate_oauth_token(None)
+                .map_err(|error| error.to_string())
+        })
+        .join()
+        .unwrap()
+        .unwrap();
+        let url = String::from_utf8(
+            base64::Engine::decode(
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                &token.token,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            url.starts_with("https://kafka.eu-west-1.amazonaws.com/?"),
+            "{url}"
+        );
+        assert!(url.contains("Action=kafka-cluster%3AConnect"), "{url}");
+        assert!(url.contains("X-Amz-Credential=AKIDEXAMPLE"), "{url}");
+        assert!(url.contains("X-Amz-Signature="), "{url}");
+        assert!(token.lifetime_ms > 0);
+        assert_eq!(token.principal_name, IAM_PRINCIPAL);
+    }
+
+    #[test]
+    fn plaintext_clients_have_no_tokens_to_give() {
+        let context = RelayContext { iam: None };
+        assert!(context.generate_oauth_token(None).is_err());
+    }
+}
