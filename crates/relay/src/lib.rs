@@ -10,15 +10,18 @@ pub mod envelope;
 pub mod kafka;
 pub mod settings;
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::FutureRecord;
+use rdkafka::producer::{FutureRecord, Producer as _};
 use rdkafka::types::RDKafkaErrorCode;
 use thiserror::Error;
+use tokio::sync::RwLock;
 
 pub use envelope::CloudEvent;
 pub use kafka::Producer;
@@ -43,8 +46,10 @@ enum PublishError {
 /// Publishes the events of stream records. Cheap to clone: clones share one producer.
 #[derive(Clone)]
 pub struct Relay {
-    producer: Producer,
+    producer: Arc<RwLock<Producer>>,
     topics: Topics,
+    settings: Arc<RelaySettings>,
+    config: SdkConfig,
 }
 
 impl Relay {
@@ -52,8 +57,10 @@ impl Relay {
     pub async fn connect(settings: RelaySettings, config: &SdkConfig) -> Result<Self, RelayError> {
         let producer = kafka::producer(&settings, config).await?;
         Ok(Self {
-            producer,
-            topics: settings.topics,
+            producer: Arc::new(RwLock::new(producer)),
+            topics: settings.topics.clone(),
+            settings: Arc::new(settings),
+            config: config.clone(),
         })
     }
 
@@ -66,21 +73,36 @@ impl Relay {
     /// reported, so only it and what follows it are retried.
     pub async fn handle(&self, event: Event) -> DynamoDbEventResponse {
         let mut response = DynamoDbEventResponse::default();
+        let producer = self.producer.read().await.clone();
         for record in event.records {
             let sequence = record.change.sequence_number.clone();
-            if let Err(error) = self.publish(record).await {
+            if let Err(error) = self.publish(&producer, record).await {
                 tracing::warn!(%error, sequence = ?sequence, "record not published; it will be retried");
                 let mut failure = DynamoDbBatchItemFailure::default();
                 failure.item_identifier = sequence;
                 response.batch_item_failures.push(failure);
+                self.replace_if_fatal(&producer).await;
                 break;
             }
         }
         response
     }
 
+    /// An idempotent producer that hit a fatal error (say, the broker forgot its producer id)
+    /// refuses every later send; a new one takes over for the retry.
+    async fn replace_if_fatal(&self, failed: &Producer) {
+        let Some((code, reason)) = failed.client().fatal_error() else {
+            return;
+        };
+        tracing::warn!(?code, %reason, "the producer failed fatally; building a new one");
+        match kafka::producer(&self.settings, &self.config).await {
+            Ok(fresh) => *self.producer.write().await = fresh,
+            Err(error) => tracing::error!(%error, "could not build a new producer"),
+        }
+    }
+
     /// Publishes one record's events and waits for every delivery report.
-    async fn publish(&self, record: EventRecord) -> Result<(), PublishError> {
+    async fn publish(&self, producer: &Producer, record: EventRecord) -> Result<(), PublishError> {
         let EventRecord {
             event_id, change, ..
         } = record;
@@ -102,7 +124,7 @@ impl Relay {
                 .payload(&payload)
                 .headers(headers);
             let delivery =
-                self.producer
+                producer
                     .send_result(record)
                     .map_err(|(error, _)| PublishError::Delivery {
                         event_id: envelope.id.clone(),
