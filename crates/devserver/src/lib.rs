@@ -3,6 +3,7 @@
 
 pub mod cognito;
 pub mod demo;
+pub mod stream_feed;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
