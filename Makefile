@@ -8,6 +8,7 @@ SHELL := bash
 FRONTDESK_CACHE ?= $(HOME)/.cache/frontdesk
 export FRONTDESK_CACHE
 MOTO_PORT ?= 4566
+KAFKA_PORT ?= 9092
 FRONTDESK_ADDR ?= 127.0.0.1:3000
 export SAM_CLI_TELEMETRY := 0
 SAM := $(FRONTDESK_CACHE)/venv-sam/bin/sam
@@ -22,26 +23,30 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_TICKETS_TABLE=frontdesk-local-Tickets \
 	DYNAMODB_CUSTOMERS_TABLE=frontdesk-local-Customers
 
-.PHONY: help dev token test check fmt clippy unit-and-integration validate-template build tools clean
+.PHONY: help dev token events test check fmt clippy unit-and-integration validate-template build tools clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, aws-sam-cli, cargo-lambda) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda) once per machine
 	@infra/tools.sh all
 
-dev: ## Run every route on http://$(FRONTDESK_ADDR) against a local moto server; Ctrl-C stops it
+dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
 	@infra/tools.sh moto
+	@infra/tools.sh tansu
 	@infra/tools.sh cargo-lambda
 	cargo build -p devserver
-	infra/moto.sh --port $(MOTO_PORT) -- env $(LOCAL_TABLES) FRONTDESK_ADDR=$(FRONTDESK_ADDR) \
-		cargo run --quiet -p devserver
+	infra/moto.sh --port $(MOTO_PORT) -- infra/tansu.sh --port $(KAFKA_PORT) -- \
+		env $(LOCAL_TABLES) FRONTDESK_ADDR=$(FRONTDESK_ADDR) cargo run --quiet -p devserver
 
 # The demo agent `make token` signs in: ana, adam, gina or olga (see crates/devserver/src/demo.rs).
 AGENT ?= ana
 
 token: ## Print a fresh ID token of a demo agent (AGENT=ana) from the running `make dev`
 	@cargo run --quiet -p devserver -- token $(AGENT)
+
+events: ## Tail the event topics of the running `make dev`, one line per event; Ctrl-C stops
+	@cargo run --quiet -p devserver -- events
 
 test: fmt clippy unit-and-integration validate-template ## Everything CI checks
 
@@ -51,9 +56,10 @@ fmt: ## Check formatting
 clippy: ## Lint with warnings as errors
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-unit-and-integration: ## Unit tests, and integration tests against a moto server on a free port
+unit-and-integration: ## Unit tests, and integration tests against moto and a Kafka broker on free ports
 	@infra/tools.sh moto
-	infra/moto.sh -- cargo test --workspace --locked
+	@infra/tools.sh tansu
+	infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 
 validate-template: ## sam validate --lint on template.yaml
 	@infra/tools.sh sam

@@ -1,9 +1,12 @@
 //! `make dev`: creates the tables, demo tenants and demo agents in the local stack, writes
-//! `.env.local`, and serves every route on one port until Ctrl-C.
+//! `.env.local`, feeds the tables' streams to the event relay, and serves every route on one port
+//! until Ctrl-C.
 //!
 //! `devserver token <agent>` (what `make token` runs) prints a fresh token for a demo agent of
-//! the running stack, found through `.env.local`.
+//! the running stack, and `devserver events` (`make events`) tails its event topics; both find
+//! the stack through `.env.local`.
 
+mod events_command;
 mod token_command;
 
 use std::fmt::Write as _;
@@ -12,7 +15,9 @@ use std::process::ExitCode;
 
 use auth::{AgentAuth, CognitoSettings};
 use devserver::cognito::{self, LocalPool};
-use devserver::demo;
+use devserver::{demo, stream_feed};
+use domain::settings::Settings;
+use relay::{Relay, RelaySettings, Topics};
 use store::{Backend, tables};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -28,7 +33,8 @@ async fn main() -> ExitCode {
     {
         [] => serve().await,
         ["token", agent] => token_command::run(&env_file(), agent).await,
-        _ => Err("usage: devserver [token <agent>]".into()),
+        ["events"] => events_command::run(&env_file()).await,
+        _ => Err("usage: devserver [token <agent> | events]".into()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,23 +67,80 @@ async fn serve() -> Result<(), Error> {
     let cognito_settings = cognito::settings(&pool, &endpoint);
     let agents = AgentAuth::new(cognito_settings.clone(), backend.sdk_config());
 
+    let relay = connect_relay(&backend).await?;
+    let events = relay.as_ref().map(|(bootstrap_servers, relay)| Events {
+        bootstrap_servers: bootstrap_servers.clone(),
+        topics: relay.topics().clone(),
+    });
+
     let base = format!("http://{addr}");
     let env_file = env_file();
-    std::fs::write(&env_file, dotenv(&base, &backend, &cognito_settings))?;
+    std::fs::write(
+        &env_file,
+        dotenv(&base, &backend, &cognito_settings, events.as_ref()),
+    )?;
 
     let allowed = std::env::var("ALLOWED_ORIGINS").ok();
     let app = devserver::app(&backend, &agents).layer(devserver::cors(allowed.as_deref()));
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    println!("{}", banner(&base, &env_file, &pool));
+
+    let (stop_feed, feed_stopped) = tokio::sync::oneshot::channel::<()>();
+    let feed = relay.map(|(_, relay)| {
+        tokio::spawn(stream_feed::run(backend.clone(), relay, async {
+            let _ = feed_stopped.await;
+        }))
+    });
+    println!("{}", banner(&base, &env_file, &pool, events.as_ref()));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    let _ = stop_feed.send(());
+    if let Some(feed) = feed {
+        let _ = feed.await;
+    }
     Ok(())
 }
 
-fn dotenv(base: &str, backend: &Backend, cognito: &CognitoSettings) -> String {
+/// Where the local stack's events go, for `.env.local` and the banner.
+struct Events {
+    bootstrap_servers: String,
+    topics: Topics,
+}
+
+/// The relay the stream feed hands records to, with the broker's address, when a broker is
+/// configured (`make dev` starts one and sets `KAFKA_BOOTSTRAP_SERVERS`); without one the
+/// routes still work and no events are published.
+async fn connect_relay(backend: &Backend) -> Result<Option<(String, Relay)>, Error> {
+    let Some(bootstrap_servers) = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
+        .ok()
+        .filter(|servers| !servers.trim().is_empty())
+    else {
+        tracing::warn!(
+            "KAFKA_BOOTSTRAP_SERVERS is not set: events are not published (`make dev` starts a broker)"
+        );
+        return Ok(None);
+    };
+    let mut settings = Settings::from_env();
+    let relay_settings = RelaySettings::read(&mut settings);
+    settings.finish()?;
+    // The broker make dev starts has the topics already; another local broker may not.
+    relay::ensure_topics(&bootstrap_servers, &relay_settings.topics)
+        .await
+        .map_err(|error| format!("cannot create the topics on {bootstrap_servers}: {error}"))?;
+    let relay = Relay::connect(relay_settings, backend.sdk_config())
+        .await
+        .map_err(|error| format!("cannot connect the relay to {bootstrap_servers}: {error}"))?;
+    Ok(Some((bootstrap_servers, relay)))
+}
+
+fn dotenv(
+    base: &str,
+    backend: &Backend,
+    cognito: &CognitoSettings,
+    events: Option<&Events>,
+) -> String {
     let mut out = String::from(
         "# Written by `make dev`: the local stack's endpoints and demo credentials.\n",
     );
@@ -104,6 +167,16 @@ fn dotenv(base: &str, backend: &Backend, cognito: &CognitoSettings) -> String {
     ] {
         let _ = writeln!(out, "{name}={value}");
     }
+    if let Some(events) = events {
+        for (name, value) in [
+            ("KAFKA_BOOTSTRAP_SERVERS", &events.bootstrap_servers),
+            ("KAFKA_TOPIC_TICKETS", &events.topics.tickets),
+            ("KAFKA_TOPIC_MESSAGES", &events.topics.messages),
+            ("KAFKA_TOPIC_LEADS", &events.topics.leads),
+        ] {
+            let _ = writeln!(out, "{name}={value}");
+        }
+    }
     for (index, demo) in demo::TENANTS.iter().enumerate() {
         let letter = char::from(b'A' + index as u8);
         let _ = writeln!(out, "DEMO_TENANT_{letter}={}", demo.tenant);
@@ -113,7 +186,7 @@ fn dotenv(base: &str, backend: &Backend, cognito: &CognitoSettings) -> String {
     out
 }
 
-fn banner(base: &str, env_file: &str, pool: &LocalPool) -> String {
+fn banner(base: &str, env_file: &str, pool: &LocalPool, events: Option<&Events>) -> String {
     let mut out = format!("\nFrontdesk is running on {base}\n\n");
     for demo in demo::TENANTS {
         let _ = writeln!(out, "  tenant {:<8} API key {}", demo.tenant, demo.api_key);
@@ -134,6 +207,22 @@ fn banner(base: &str, env_file: &str, pool: &LocalPool) -> String {
                 .group
                 .unwrap_or("no group: every agent route answers 403")
         );
+    }
+    match events {
+        Some(events) => {
+            let _ = writeln!(
+                out,
+                "\n  events       Kafka on {} (topics {}); tail them with: make events",
+                events.bootstrap_servers,
+                events.topics.all().join(", ")
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "\n  events       off: KAFKA_BOOTSTRAP_SERVERS is not set"
+            );
+        }
     }
     let _ = write!(
         out,

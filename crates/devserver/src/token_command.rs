@@ -65,7 +65,7 @@ pub async fn run(env_file: &str, username: &str) -> Result<(), Error> {
 
 /// `NAME=value` lines; blank lines and `#` comments skipped. Values are taken verbatim, as
 /// `make dev` writes them unquoted.
-fn parse_dotenv(text: &str) -> HashMap<String, String> {
+pub(crate) fn parse_dotenv(text: &str) -> HashMap<String, String> {
     text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
