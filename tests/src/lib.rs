@@ -3,6 +3,9 @@
 //! request through a router.
 //!
 //! The tests run under `make test`, which starts moto and sets `AWS_ENDPOINT_URL`.
+//! The event tests also use the Kafka broker it starts (see [`kafka`]).
+
+pub mod kafka;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
