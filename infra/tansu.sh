@@ -30,6 +30,12 @@ if [[ -z $port ]]; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 fi
 url="tcp://127.0.0.1:$port"
+accepts() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), timeout=1).close()" 2>/dev/null; }
+# Otherwise the wait below would take whatever already listens there for the new broker.
+if accepts; then
+  echo "port $port is already in use; pick another with --port (make dev: KAFKA_PORT=…)" >&2
+  exit 1
+fi
 
 log=$(mktemp -t tansu.XXXXXX.log)
 # The broker's own log level, not the command's: an inherited RUST_LOG=debug would fill the log.
@@ -46,7 +52,7 @@ trap 'exit 130' INT TERM
 
 started=""
 for _ in $(seq 1 150); do
-  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), timeout=1).close()" 2>/dev/null; then
+  if accepts; then
     started=yes
     break
   fi
