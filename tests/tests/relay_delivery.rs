@@ -77,7 +77,7 @@ async fn a_failure_mid_batch_retries_from_the_failed_record_and_order_holds() {
         .collect();
     assert_eq!(
         failures,
-        [failed_sequence.clone()],
+        std::slice::from_ref(&failed_sequence),
         "only the lead's record is reported"
     );
 

@@ -81,22 +81,28 @@ impl Relay {
                 let mut failure = DynamoDbBatchItemFailure::default();
                 failure.item_identifier = sequence;
                 response.batch_item_failures.push(failure);
-                self.replace_if_fatal(&producer).await;
+                if matches!(error, PublishError::Delivery { .. }) {
+                    self.replace_producer(&producer).await;
+                }
                 break;
             }
         }
         response
     }
 
-    /// An idempotent producer that hit a fatal error (say, the broker forgot its producer id)
-    /// refuses every later send; a new one takes over for the retry.
-    async fn replace_if_fatal(&self, failed: &Producer) {
-        let Some((code, reason)) = failed.client().fatal_error() else {
-            return;
-        };
-        tracing::warn!(?code, %reason, "the producer failed fatally; building a new one");
+    /// After a failed delivery a new producer takes over for the retry. An idempotent producer
+    /// whose messages timed out bumps its epoch, and a broker that lost its state in the
+    /// meantime (restarted, or a partition moved) may refuse it forever without librdkafka
+    /// calling it fatal; a new producer gets a new producer id. Failures are rare, so is this.
+    async fn replace_producer(&self, failed: &Producer) {
+        if let Some((code, reason)) = failed.client().fatal_error() {
+            tracing::warn!(?code, %reason, "the producer failed fatally");
+        }
         match kafka::producer(&self.settings, &self.config).await {
-            Ok(fresh) => *self.producer.write().await = fresh,
+            Ok(fresh) => {
+                tracing::info!("a new producer takes over after a failed delivery");
+                *self.producer.write().await = fresh;
+            }
             Err(error) => tracing::error!(%error, "could not build a new producer"),
         }
     }
