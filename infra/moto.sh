@@ -12,15 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${FRONTDESK_CACHE:-$HOME/.cache/frontdesk}
 "$here/tools.sh" moto
 
-port=""
-if [[ ${1:-} == --port ]]; then
-  port=$2
-  shift 2
-fi
-[[ ${1:-} == -- ]] && shift
-if [[ -z $port ]]; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-fi
+# shellcheck source=infra/port-args.sh
+source "$here/port-args.sh" "$@"
 
 log=$(mktemp -t moto.XXXXXX.log)
 "$cache/venv-moto/bin/python" "$here/moto_server.py" 127.0.0.1 "$port" >"$log" 2>&1 &
@@ -51,4 +44,4 @@ export AWS_DEFAULT_REGION=$AWS_REGION
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-local}
 export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-local}
 echo "moto server on $AWS_ENDPOINT_URL" >&2
-"$@"
+"${command[@]}"

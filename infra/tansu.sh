@@ -20,15 +20,8 @@ topics=("${KAFKA_TOPIC_TICKETS:-support-tickets}" "${KAFKA_TOPIC_MESSAGES:-suppo
   "${KAFKA_TOPIC_LEADS:-leads}")
 partitions=${KAFKA_PARTITIONS:-3}
 
-port=""
-if [[ ${1:-} == --port ]]; then
-  port=$2
-  shift 2
-fi
-[[ ${1:-} == -- ]] && shift
-if [[ -z $port ]]; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-fi
+# shellcheck source=infra/port-args.sh
+source "$here/port-args.sh" "$@"
 url="tcp://127.0.0.1:$port"
 accepts() { python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), timeout=1).close()" 2>/dev/null; }
 # Otherwise the wait below would take whatever already listens there for the new broker.
@@ -78,4 +71,4 @@ done
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$port"
 export TANSU_BIN="$tansu"
 echo "kafka broker (tansu) on $KAFKA_BOOTSTRAP_SERVERS, topics ${topics[*]}" >&2
-"$@"
+"${command[@]}"
