@@ -6,6 +6,7 @@ use domain::settings::{Settings, SettingsError};
 
 use crate::TableNames;
 use crate::api_keys::ApiKeyStore;
+use crate::channel_accounts::ChannelAccountStore;
 use crate::leads::LeadStore;
 use crate::tickets::TicketStore;
 
@@ -58,6 +59,10 @@ impl Backend {
 
     pub fn tickets(&self) -> TicketStore {
         TicketStore::new(self.dynamodb.clone(), &self.tables)
+    }
+
+    pub fn channel_accounts(&self) -> ChannelAccountStore {
+        ChannelAccountStore::new(self.dynamodb.clone(), &self.tables)
     }
 
     pub fn api_keys(&self) -> ApiKeyStore {

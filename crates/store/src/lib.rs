@@ -4,6 +4,7 @@
 
 pub mod api_keys;
 mod backend;
+pub mod channel_accounts;
 pub mod cursor;
 mod error;
 pub mod leads;

@@ -142,7 +142,26 @@ pub const CUSTOMERS: TableSpec = TableSpec {
     ttl_attribute: None,
 };
 
-pub const ALL: &[TableSpec] = &[LEADS, CLAIMS, API_KEYS, TICKETS, CUSTOMERS];
+/// The channel accounts tenants connect, and their webhook secrets (`account#<channel>#<id>`,
+/// and `verify#<channel>#<sha256 of the verify token>` for Meta's handshake).
+pub const CHANNEL_ACCOUNTS: TableSpec = TableSpec {
+    logical_id: "ChannelAccountsTable",
+    env_var: "DYNAMODB_CHANNEL_ACCOUNTS_TABLE",
+    partition_key: "account_key",
+    sort_key: None,
+    indexes: &[],
+    stream: false,
+    ttl_attribute: None,
+};
+
+pub const ALL: &[TableSpec] = &[
+    LEADS,
+    CLAIMS,
+    API_KEYS,
+    TICKETS,
+    CUSTOMERS,
+    CHANNEL_ACCOUNTS,
+];
 
 /// The deployed names of the tables, read from the environment once per cold start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +171,7 @@ pub struct TableNames {
     pub api_keys: String,
     pub tickets: String,
     pub customers: String,
+    pub channel_accounts: String,
 }
 
 impl TableNames {
@@ -163,6 +183,7 @@ impl TableNames {
             api_keys: settings.required(API_KEYS.env_var),
             tickets: settings.required(TICKETS.env_var),
             customers: settings.required(CUSTOMERS.env_var),
+            channel_accounts: settings.required(CHANNEL_ACCOUNTS.env_var),
         }
     }
 
@@ -174,17 +195,19 @@ impl TableNames {
             api_keys: format!("{prefix}ApiKeys"),
             tickets: format!("{prefix}Tickets"),
             customers: format!("{prefix}Customers"),
+            channel_accounts: format!("{prefix}ChannelAccounts"),
         }
     }
 
     /// Each table's spec with its deployed name.
-    pub fn specs(&self) -> [(&TableSpec, &str); 5] {
+    pub fn specs(&self) -> [(&TableSpec, &str); 6] {
         [
             (&LEADS, &self.leads),
             (&CLAIMS, &self.claims),
             (&API_KEYS, &self.api_keys),
             (&TICKETS, &self.tickets),
             (&CUSTOMERS, &self.customers),
+            (&CHANNEL_ACCOUNTS, &self.channel_accounts),
         ]
     }
 

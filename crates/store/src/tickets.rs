@@ -216,6 +216,31 @@ pub struct NewTicket {
     pub new_customer_id: CustomerId,
 }
 
+/// A customer's message arriving from a channel.
+pub struct ChannelMessage {
+    /// The ticket to open (with the message as its first entry) when the customer has no active
+    /// one; its `identity` finds the customer.
+    pub opening: NewTicket,
+    /// The provider's id of the message, unique within its channel.
+    pub provider_message_id: String,
+    /// Epoch seconds until which a repeat of this message is recognised: the providers' retry
+    /// window, after which the record expires.
+    pub dedupe_until: u64,
+    /// Logged when the message reopens a ticket (its content is set here).
+    pub status_event: TimelineEntry,
+}
+
+/// What became of a channel message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// Added to the customer's active ticket.
+    Joined(TicketId),
+    /// Opened a new ticket.
+    Opened(TicketId),
+    /// Seen before: nothing was written.
+    Duplicate,
+}
+
 /// What a read-decide-write changes on a ticket. `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct TicketChange {
@@ -315,68 +340,223 @@ impl TicketStore {
     /// Opens a ticket, finding the customer by their channel identity or creating them, in one
     /// transaction with the ticket and its first entry. Returns the ticket as stored.
     pub async fn create(&self, tenant: &TenantId, new: NewTicket) -> Result<Ticket, StoreError> {
-        let NewTicket {
-            mut ticket,
-            first_entry,
-            identity,
-            new_customer_id,
-        } = new;
         for attempt in 0..MAX_ATTEMPTS {
-            // The index answers in the common case; after a lost race, the claim (read
-            // consistently) names the customer someone else just created.
-            let existing = if attempt == 0 {
-                self.customer_by_index(tenant, &identity).await?
-            } else {
-                self.customer_by_claim(tenant, &identity).await?
-            };
-            let mut writes = Vec::with_capacity(5);
-            match &existing {
-                Some(customer) => {
-                    writes.extend(self.fill_in_customer(customer, &ticket.customer)?);
-                    ticket.customer = TicketCustomer {
-                        internal_id: customer.internal_id.clone(),
-                        name: customer.name.clone().or(ticket.customer.name.clone()),
-                        primary_email: customer
-                            .primary_email
-                            .clone()
-                            .or(ticket.customer.primary_email.clone()),
-                        channel_identity: identity.handle.clone(),
-                    };
-                }
-                None => {
-                    ticket.customer.internal_id = new_customer_id.clone();
-                    ticket.customer.channel_identity = identity.handle.clone();
-                    let customer = Customer {
-                        internal_id: new_customer_id.clone(),
-                        name: ticket.customer.name.clone(),
-                        primary_email: ticket.customer.primary_email.clone(),
-                        channels: vec![identity.channel],
-                        identities: vec![identity.clone()],
-                        created_at: ticket.created_at.clone(),
-                        updated_at: ticket.created_at.clone(),
-                    };
-                    writes.extend(self.new_customer_writes(tenant, &identity, customer)?);
-                }
-            }
-            writes.push(self.put_new(
-                &self.tickets_table,
-                serde_dynamo::to_item(TicketItem::new(tenant, ticket.clone()))?,
-                "ticket_id",
-            )?);
-            writes.push(self.entry_put(
-                tenant,
-                &ticket.ticket_id,
-                &first_entry,
-                Written::now(),
-                0,
-            )?);
+            let existing = self.customer_for(tenant, &new.identity, attempt).await?;
+            let (ticket, writes) = self.opening(tenant, &new, existing.as_ref())?;
             match self.transact(writes).await? {
                 Transacted::Done => return Ok(ticket),
                 // Someone created this customer (or took this ticket id) meanwhile: look again.
-                Transacted::ConditionFailed => continue,
+                Transacted::ConditionFailed { .. } => continue,
             }
         }
         Err(StoreError::Contended)
+    }
+
+    /// A customer's message from a channel, at most once per provider message id: it joins the
+    /// customer's ticket that is still being worked on (reopening a pending one), or opens a new
+    /// ticket, creating the customer on first contact. The de-duplication record is written in
+    /// the same transaction, so a delivery repeated (even concurrently) changes nothing.
+    pub async fn receive(
+        &self,
+        tenant: &TenantId,
+        message: ChannelMessage,
+    ) -> Result<Received, StoreError> {
+        let guard = self.put_new(
+            &self.claims_table,
+            HashMap::from([
+                (
+                    "claim".to_owned(),
+                    AttributeValue::S(format!(
+                        "channel-message#{}#{}",
+                        message.opening.identity.channel, message.provider_message_id
+                    )),
+                ),
+                (
+                    "expiresAt".to_owned(),
+                    AttributeValue::N(message.dedupe_until.to_string()),
+                ),
+            ]),
+            "claim",
+        )?;
+        for attempt in 0..MAX_ATTEMPTS {
+            let existing = self
+                .customer_for(tenant, &message.opening.identity, attempt)
+                .await?;
+            let active = match &existing {
+                Some(customer) => self.active_ticket(tenant, &customer.internal_id).await?,
+                None => None,
+            };
+            let (outcome, writes) = match active {
+                Some(ticket) => {
+                    let reopened = domain::ticket::status_after_message(
+                        ticket.status,
+                        message.opening.first_entry.sender_type,
+                        message.opening.first_entry.visibility,
+                    )
+                    .ok()
+                    .flatten();
+                    let mut entries = vec![message.opening.first_entry.clone()];
+                    if let Some(next) = reopened {
+                        let mut event = message.status_event.clone();
+                        event.content = Ticket::status_event(ticket.status, next);
+                        entries.push(event);
+                    }
+                    let change = TicketChange {
+                        status: reopened,
+                        updated_at: message.opening.first_entry.timestamp.clone(),
+                        entries,
+                        ..TicketChange::default()
+                    };
+                    // The index may lag: the write holds only if the ticket is still as read.
+                    let mut writes = vec![
+                        guard.clone(),
+                        self.ticket_update(tenant, &ticket, &change, true)?,
+                    ];
+                    let written = Written::now();
+                    for (position, entry) in change.entries.iter().enumerate() {
+                        writes.push(self.entry_put(
+                            tenant,
+                            &ticket.ticket_id,
+                            entry,
+                            written,
+                            position,
+                        )?);
+                    }
+                    (Received::Joined(ticket.ticket_id), writes)
+                }
+                None => {
+                    let (ticket, opening) =
+                        self.opening(tenant, &message.opening, existing.as_ref())?;
+                    let mut writes = vec![guard.clone()];
+                    writes.extend(opening);
+                    (Received::Opened(ticket.ticket_id), writes)
+                }
+            };
+            match self.transact(writes).await? {
+                Transacted::Done => return Ok(outcome),
+                Transacted::ConditionFailed { writes } if writes.contains(&0) => {
+                    return Ok(Received::Duplicate);
+                }
+                Transacted::ConditionFailed { .. } => backoff(attempt).await,
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// The customer known by `identity`: through the index in the common case, and after a lost
+    /// race through the claim (read consistently), which names the customer someone else just
+    /// created.
+    async fn customer_for(
+        &self,
+        tenant: &TenantId,
+        identity: &ChannelIdentity,
+        attempt: u32,
+    ) -> Result<Option<Customer>, StoreError> {
+        if attempt == 0 {
+            self.customer_by_index(tenant, identity).await
+        } else {
+            self.customer_by_claim(tenant, identity).await
+        }
+    }
+
+    /// The ticket as it will be stored and the writes that open it: the customer's creation (or
+    /// the filling in of what the known customer lacks), the ticket and its first entry.
+    fn opening(
+        &self,
+        tenant: &TenantId,
+        new: &NewTicket,
+        existing: Option<&Customer>,
+    ) -> Result<(Ticket, Vec<TransactWriteItem>), StoreError> {
+        let identity = &new.identity;
+        let mut ticket = new.ticket.clone();
+        let mut writes = Vec::with_capacity(5);
+        match existing {
+            Some(customer) => {
+                writes.extend(self.fill_in_customer(customer, &ticket.customer)?);
+                ticket.customer = TicketCustomer {
+                    internal_id: customer.internal_id.clone(),
+                    name: customer.name.clone().or(ticket.customer.name.clone()),
+                    primary_email: customer
+                        .primary_email
+                        .clone()
+                        .or(ticket.customer.primary_email.clone()),
+                    channel_identity: identity.handle.clone(),
+                };
+            }
+            None => {
+                ticket.customer.internal_id = new.new_customer_id.clone();
+                ticket.customer.channel_identity = identity.handle.clone();
+                let customer = Customer {
+                    internal_id: new.new_customer_id.clone(),
+                    name: ticket.customer.name.clone(),
+                    primary_email: ticket.customer.primary_email.clone(),
+                    channels: vec![identity.channel],
+                    identities: vec![identity.clone()],
+                    created_at: ticket.created_at.clone(),
+                    updated_at: ticket.created_at.clone(),
+                };
+                writes.extend(self.new_customer_writes(tenant, identity, customer)?);
+            }
+        }
+        writes.push(self.put_new(
+            &self.tickets_table,
+            serde_dynamo::to_item(TicketItem::new(tenant, ticket.clone()))?,
+            "ticket_id",
+        )?);
+        writes.push(self.entry_put(
+            tenant,
+            &ticket.ticket_id,
+            &new.first_entry,
+            Written::now(),
+            0,
+        )?);
+        Ok((ticket, writes))
+    }
+
+    /// The customer's newest ticket that is still being worked on (new, open or waiting for
+    /// them), newest first through `CustomerCreatedIndex`.
+    async fn active_ticket(
+        &self,
+        tenant: &TenantId,
+        customer: &CustomerId,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.tickets_table)
+                .index_name("CustomerCreatedIndex")
+                .key_condition_expression("customer_id = :customer")
+                .filter_expression("tenant_id = :tenant AND #status IN (:new, :open, :pending)")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":customer", AttributeValue::S(customer.to_string()))
+                .expression_attribute_values(":tenant", AttributeValue::S(tenant.to_string()))
+                .expression_attribute_values(
+                    ":new",
+                    AttributeValue::S(TicketStatus::New.to_string()),
+                )
+                .expression_attribute_values(
+                    ":open",
+                    AttributeValue::S(TicketStatus::Open.to_string()),
+                )
+                .expression_attribute_values(
+                    ":pending",
+                    AttributeValue::S(TicketStatus::PendingCustomer.to_string()),
+                )
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            if let Some(item) = output.items.unwrap_or_default().into_iter().next() {
+                let stored: TicketItem = serde_dynamo::from_item(item)?;
+                return Ok(Some(stored.ticket));
+            }
+            match output.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(None),
+            }
+        }
     }
 
     /// The ticket with the first `limit` timeline entries, or the page after `timeline_cursor`.
@@ -452,14 +632,14 @@ impl TicketStore {
                 Err(ListError::InvalidCursor) => unreachable!("the first page needs no cursor"),
             };
             let change = decide(&current.ticket).map_err(ChangeError::Refused)?;
-            let mut writes = vec![self.ticket_update(tenant, &current.ticket, &change)?];
+            let mut writes = vec![self.ticket_update(tenant, &current.ticket, &change, false)?];
             let written = Written::now();
             for (position, entry) in change.entries.iter().enumerate() {
                 writes.push(self.entry_put(tenant, id, entry, written, position)?);
             }
             match self.transact(writes).await? {
                 Transacted::Done => return Ok(apply(current, change, written)),
-                Transacted::ConditionFailed => backoff(attempt).await,
+                Transacted::ConditionFailed { .. } => backoff(attempt).await,
             }
         }
         Err(StoreError::Contended.into())
@@ -720,6 +900,7 @@ impl TicketStore {
         tenant: &TenantId,
         current: &Ticket,
         change: &TicketChange,
+        expect_status: bool,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut sets = vec!["updated_at = :now".to_owned()];
         let mut values = HashMap::from([
@@ -735,6 +916,14 @@ impl TicketStore {
         ]);
         let mut names = HashMap::new();
         let mut condition = "attribute_exists(ticket_id) AND tenant_id = :tenant".to_owned();
+        if expect_status || change.status.is_some() {
+            names.insert("#status".to_owned(), "status".to_owned());
+            values.insert(
+                ":seen_status".into(),
+                AttributeValue::S(current.status.to_string()),
+            );
+            condition.push_str(" AND #status = :seen_status");
+        }
         if let Some(status) = change.status {
             names.insert("#status".to_owned(), "status".to_owned());
             sets.push("#status = :status".to_owned());
@@ -749,11 +938,6 @@ impl TicketStore {
                 ":tenant_status".into(),
                 AttributeValue::S(tenant_status(tenant, status)),
             );
-            values.insert(
-                ":seen_status".into(),
-                AttributeValue::S(current.status.to_string()),
-            );
-            condition.push_str(" AND #status = :seen_status");
         }
         if let Some(priority) = change.priority {
             names.insert("#priority".to_owned(), "priority".to_owned());
@@ -818,20 +1002,26 @@ impl TicketStore {
                 Ok(_) => return Ok(Transacted::Done),
                 Err(error) => error,
             };
+            // One reason per write, in order ("None" for the writes that were fine).
             let reasons = match &error {
                 SdkError::ServiceError(service) => match service.err() {
                     TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
                         .cancellation_reasons()
                         .iter()
-                        .filter_map(|reason| reason.code())
-                        .map(str::to_owned)
+                        .map(|reason| reason.code().unwrap_or_default().to_owned())
                         .collect::<Vec<_>>(),
                     _ => return Err(error.into()),
                 },
                 _ => return Err(error.into()),
             };
-            if reasons.iter().any(|code| code == "ConditionalCheckFailed") {
-                return Ok(Transacted::ConditionFailed);
+            let failed: Vec<usize> = reasons
+                .iter()
+                .enumerate()
+                .filter(|(_, code)| *code == "ConditionalCheckFailed")
+                .map(|(index, _)| index)
+                .collect();
+            if !failed.is_empty() {
+                return Ok(Transacted::ConditionFailed { writes: failed });
             }
             if reasons.iter().any(|code| code == "TransactionConflict") {
                 backoff(attempt).await;
@@ -928,7 +1118,10 @@ impl TicketStore {
 
 enum Transacted {
     Done,
-    ConditionFailed,
+    /// The positions of the writes whose condition failed.
+    ConditionFailed {
+        writes: Vec<usize>,
+    },
 }
 
 /// The ticket after `change`, as the caller will see it: the new entries join the first page

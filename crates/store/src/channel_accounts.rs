@@ -1,0 +1,132 @@
+//! The channel accounts tenants connect (a WhatsApp phone number, a Facebook Page, an Instagram
+//! account, an X account): which tenant a webhook delivery belongs to, and the verify token and
+//! signing secret its provider uses. One item per account, and one per verify token (Meta's
+//! handshake names only the token), written together.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use domain::TenantId;
+use domain::ticket::Channel;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::{StoreError, TableNames};
+
+/// A connected account, with its secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelAccount {
+    pub tenant_id: TenantId,
+    pub channel: Channel,
+    /// The provider's id of our side: WhatsApp `phone_number_id`, Page id, Instagram account id,
+    /// X `for_user_id`.
+    pub account_id: String,
+    /// What the provider's subscription handshake must present (Meta's `hub.verify_token`).
+    pub verify_token: String,
+    /// What deliveries are signed with: the Meta app secret, or the X consumer secret.
+    pub signing_secret: String,
+    pub label: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AccountItem {
+    account_key: String,
+    #[serde(flatten)]
+    account: ChannelAccount,
+}
+
+#[derive(Clone)]
+pub struct ChannelAccountStore {
+    client: Client,
+    table: String,
+}
+
+fn account_key(channel: Channel, account_id: &str) -> String {
+    format!("account#{channel}#{account_id}")
+}
+
+/// Verify tokens are looked up by hash, so the lookup key does not hold the token.
+fn verify_key(channel: Channel, verify_token: &str) -> String {
+    format!(
+        "verify#{channel}#{}",
+        hex::encode(Sha256::digest(verify_token.as_bytes()))
+    )
+}
+
+impl ChannelAccountStore {
+    pub fn new(client: Client, tables: &TableNames) -> Self {
+        Self {
+            client,
+            table: tables.channel_accounts.clone(),
+        }
+    }
+
+    /// The account a delivery names.
+    pub async fn find(
+        &self,
+        channel: Channel,
+        account_id: &str,
+    ) -> Result<Option<ChannelAccount>, StoreError> {
+        self.get(account_key(channel, account_id)).await
+    }
+
+    /// The account whose verify token this is, for the subscription handshake.
+    pub async fn find_by_verify_token(
+        &self,
+        channel: Channel,
+        verify_token: &str,
+    ) -> Result<Option<ChannelAccount>, StoreError> {
+        self.get(verify_key(channel, verify_token)).await
+    }
+
+    /// Connects an account (or replaces its secrets).
+    pub async fn save(&self, account: &ChannelAccount) -> Result<(), StoreError> {
+        let items = [
+            account_key(account.channel, &account.account_id),
+            verify_key(account.channel, &account.verify_token),
+        ];
+        let mut writes = Vec::with_capacity(items.len());
+        for key in items {
+            let item = serde_dynamo::to_item(AccountItem {
+                account_key: key,
+                account: account.clone(),
+            })?;
+            writes.push(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(item))
+                            .build()
+                            .map_err(|error| StoreError::Malformed(error.to_string()))?,
+                    )
+                    .build(),
+            );
+        }
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    async fn get(&self, key: String) -> Result<Option<ChannelAccount>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("account_key", AttributeValue::S(key))
+            .send()
+            .await?;
+        output
+            .item
+            .map(|item: HashMap<String, AttributeValue>| {
+                serde_dynamo::from_item::<_, AccountItem>(item)
+                    .map(|stored| stored.account)
+                    .map_err(StoreError::from)
+            })
+            .transpose()
+    }
+}
