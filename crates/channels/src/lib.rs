@@ -9,6 +9,7 @@ pub mod inbound;
 mod json;
 pub mod meta;
 pub mod signature;
+pub mod x;
 
 pub use inbound::{
     Delivery, DeliveryState, DeliveryStatus, InboundMessage, Media, MediaKind, ParseError,
