@@ -4,3 +4,4 @@
 pub mod health;
 pub mod lead_capture;
 pub mod tickets;
+pub mod webhooks;

@@ -1,0 +1,366 @@
+//! What the channel webhook functions share: the providers' subscription handshakes, the
+//! signature check over the raw body, and the routing of every message of a delivery into its
+//! customer's ticket, once. Each function crate only mounts these on its seed's paths.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use channels::{Delivery, InboundMessage, SignatureError};
+use domain::customer::ChannelIdentity;
+use domain::ticket::{
+    Attachment, Channel, CustomerId, MessageId, Priority, SenderType, Source, Ticket,
+    TicketCustomer, TicketId, TicketStatus, TimelineEntry, Visibility,
+};
+use http_kit::ApiError;
+use http_kit::clock::{now_ms, now_rfc3339, random_u64};
+use serde::Serialize;
+use serde_json::json;
+use store::channel_accounts::{ChannelAccount, ChannelAccountStore};
+use store::tickets::{ChannelMessage, NewTicket, Received, TicketStore};
+use utoipa::ToSchema;
+
+/// Providers batch many updates in one delivery; this is far above what they send and still
+/// bounds memory.
+pub const MAX_DELIVERY_BYTES: usize = 1024 * 1024;
+/// How long a provider message id is remembered: Meta retries a failed delivery for up to seven
+/// days, X for less.
+const DEDUPE_WINDOW_SECS: u64 = 7 * 24 * 60 * 60;
+
+/// The state of a webhook function: the connected accounts and the tickets they feed.
+#[derive(Clone)]
+pub struct WebhookState {
+    pub accounts: ChannelAccountStore,
+    pub tickets: TicketStore,
+}
+
+impl WebhookState {
+    pub fn new(backend: &store::Backend) -> Self {
+        Self {
+            accounts: backend.channel_accounts(),
+            tickets: backend.tickets(),
+        }
+    }
+}
+
+impl FromRef<WebhookState> for TicketStore {
+    fn from_ref(state: &WebhookState) -> Self {
+        state.tickets.clone()
+    }
+}
+
+/// The body limit of delivery routes, as a layer.
+pub fn delivery_body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(MAX_DELIVERY_BYTES)
+}
+
+/// A provider that calls our webhooks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    WhatsApp,
+    Messenger,
+    Instagram,
+    X,
+}
+
+impl Provider {
+    pub fn channel(self) -> Channel {
+        match self {
+            Self::WhatsApp => Channel::Whatsapp,
+            Self::Messenger => Channel::Facebook,
+            Self::Instagram => Channel::Instagram,
+            Self::X => Channel::Twitter,
+        }
+    }
+
+    /// How a ticket opened from this provider is titled (seed 004's wording).
+    fn subject(self, sender: &str) -> String {
+        match self {
+            Self::WhatsApp => format!("WhatsApp message from {sender}"),
+            Self::Messenger => format!("Facebook message from {sender}"),
+            Self::Instagram => format!("Instagram message from {sender}"),
+            Self::X => format!("Twitter DM from {sender}"),
+        }
+    }
+
+    fn account_ids(self, body: &[u8]) -> Result<Vec<String>, channels::ParseError> {
+        match self {
+            Self::X => channels::x::account_id(body).map(|id| vec![id]),
+            _ => channels::meta::account_ids(body),
+        }
+    }
+
+    fn verify(self, secret: &str, body: &[u8], headers: &HeaderMap) -> Result<(), SignatureError> {
+        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        match self {
+            Self::X => channels::signature::verify_x(
+                secret,
+                body,
+                header(channels::signature::X_SIGNATURE_HEADER),
+            ),
+            _ => channels::signature::verify_meta(
+                secret,
+                body,
+                header(channels::signature::META_SIGNATURE_HEADER),
+            ),
+        }
+    }
+
+    fn parse(self, body: &[u8]) -> Result<Delivery, channels::ParseError> {
+        match self {
+            Self::WhatsApp => channels::meta::parse_whatsapp(body),
+            Self::Messenger => channels::meta::parse_messenger(body),
+            Self::Instagram => channels::meta::parse_instagram(body),
+            Self::X => channels::x::parse_x(body),
+        }
+    }
+}
+
+/// Meta's subscription handshake (`GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…`):
+/// the raw challenge as the body when the token is one a tenant configured for this channel,
+/// else 403.
+pub async fn meta_handshake(provider: Provider, state: &WebhookState, query: &str) -> Response {
+    let query = channels::meta::subscription_from_query(query);
+    let refused = || {
+        (
+            StatusCode::FORBIDDEN,
+            Json(json!({"detail": "Verification failed", "code": "verification_failed"})),
+        )
+            .into_response()
+    };
+    let Some(token_given) = query.verify_token.as_deref() else {
+        return refused();
+    };
+    let account = match state
+        .accounts
+        .find_by_verify_token(provider.channel(), token_given)
+        .await
+    {
+        Ok(Some(account)) => account,
+        Ok(None) => return refused(),
+        Err(error) => {
+            return ApiError::internal("Could not look the verify token up", &error)
+                .into_response();
+        }
+    };
+    match channels::meta::verify_subscription(&query.as_subscription(), &account.verify_token) {
+        Ok(challenge) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            challenge,
+        )
+            .into_response(),
+        Err(_) => refused(),
+    }
+}
+
+/// X's challenge-response check (`GET ?crc_token=…&account=<for_user_id>`): `{"response_token":
+/// "sha256=…"}` signed with that account's consumer secret. X names no account in the check, so
+/// the webhook URL registered with X carries it.
+pub async fn x_crc(
+    state: &WebhookState,
+    query: &HashMap<String, String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = query
+        .get("crc_token")
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| ApiError::bad_request("missing_crc_token", "crc_token is required"))?;
+    let account_id = query
+        .get("account")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "missing_account",
+                "account (the X user id the webhook is registered for) is required",
+            )
+        })?;
+    let account = state
+        .accounts
+        .find(Channel::Twitter, account_id)
+        .await
+        .map_err(|error| ApiError::internal("Could not look the account up", &error))?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "unknown_account",
+                "Verification failed",
+            )
+        })?;
+    Ok(Json(json!({
+        "response_token": channels::x::crc_response(&account.signing_secret, token)
+    })))
+}
+
+/// What a delivery did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryOutcome {
+    /// Always `ok`: the provider must not retry a delivery we have taken.
+    pub status: &'static str,
+    /// Messages added to tickets.
+    pub messages: usize,
+    /// Messages seen before, skipped.
+    pub duplicates: usize,
+    /// Delivery states of our outbound messages.
+    pub statuses: usize,
+    /// Events acknowledged without being handled.
+    pub ignored: usize,
+}
+
+/// A provider's POST: the signature checked over the raw body with the secret of the account it
+/// names (401 and nothing stored otherwise), then every message routed into its customer's
+/// ticket once.
+pub async fn receive_delivery(
+    provider: Provider,
+    state: &WebhookState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Json<DeliveryOutcome>, ApiError> {
+    let account_ids = provider
+        .account_ids(body)
+        .map_err(|error| ApiError::bad_request("invalid_delivery", error.to_string()))?;
+    let mut accounts: HashMap<String, ChannelAccount> = HashMap::new();
+    for id in &account_ids {
+        let account = state
+            .accounts
+            .find(provider.channel(), id)
+            .await
+            .map_err(|error| ApiError::internal("Could not look the account up", &error))?
+            .ok_or_else(|| {
+                ApiError::unauthorized(format!(
+                    "No {} account {id} is connected",
+                    provider.channel()
+                ))
+            })?;
+        // Every account of one delivery must verify: a body signed for one tenant's app cannot
+        // carry messages for another's.
+        provider
+            .verify(&account.signing_secret, body, headers)
+            .map_err(|error| ApiError::unauthorized(error.to_string()))?;
+        accounts.insert(id.clone(), account);
+    }
+    if accounts.is_empty() {
+        return Err(ApiError::unauthorized("The delivery names no account"));
+    }
+    let delivery = provider
+        .parse(body)
+        .map_err(|error| ApiError::bad_request("invalid_delivery", error.to_string()))?;
+
+    let mut outcome = DeliveryOutcome {
+        status: "ok",
+        messages: 0,
+        duplicates: 0,
+        statuses: delivery.statuses.len(),
+        ignored: delivery.ignored.len(),
+    };
+    for ignored in &delivery.ignored {
+        tracing::info!(provider = ?provider, %ignored, "acknowledged without handling");
+    }
+    for status in &delivery.statuses {
+        tracing::info!(
+            provider = ?provider,
+            message = %status.message_id,
+            state = status.state.as_str(),
+            error = ?status.error,
+            "delivery state of an outbound message"
+        );
+    }
+    for message in delivery.messages {
+        let Some(account) = accounts.get(&message.account_id) else {
+            tracing::warn!(account = %message.account_id, "a message for an account the delivery did not name; skipped");
+            continue;
+        };
+        let tenant = account.tenant_id.clone();
+        let channel_message = channel_message(provider, &message)?;
+        match state.tickets.receive(&tenant, channel_message).await {
+            Ok(Received::Duplicate) => outcome.duplicates += 1,
+            Ok(Received::Joined(_) | Received::Opened(_)) => outcome.messages += 1,
+            Err(error) => return Err(ApiError::internal("Could not store the message", &error)),
+        }
+    }
+    Ok(Json(outcome))
+}
+
+/// The ticket message (and the ticket it would open) for an inbound message.
+fn channel_message(
+    provider: Provider,
+    message: &InboundMessage,
+) -> Result<ChannelMessage, ApiError> {
+    let channel = provider.channel();
+    let identity = ChannelIdentity::parse(channel, &message.sender)
+        .map_err(|error| ApiError::bad_request("invalid_delivery", format!("sender {error}")))?;
+    let now = now_rfc3339();
+    let content = message
+        .text
+        .clone()
+        .filter(|text| !text.trim().is_empty())
+        .unwrap_or_else(|| format!("[{}]", message.raw_kind));
+    let mut entry = TimelineEntry::message(
+        MessageId::generate(random_u64()),
+        &now,
+        SenderType::Customer,
+        Visibility::Public,
+        content,
+    );
+    entry.attachments = message
+        .media
+        .iter()
+        .map(|media| Attachment {
+            url: media.url.clone().unwrap_or_else(|| {
+                format!("{channel}-media:{}", media.id.clone().unwrap_or_default())
+            }),
+            file_type: media
+                .mime_type
+                .clone()
+                .unwrap_or_else(|| format!("{:?}", media.kind).to_lowercase()),
+            file_name: None,
+            size_bytes: None,
+        })
+        .collect();
+    entry.channel_specific_data = json!({
+        "provider_message_id": message.message_id,
+        "account_id": message.account_id,
+        "kind": message.raw_kind,
+        "sent_at": message.timestamp,
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default();
+    let customer_id = CustomerId::generate(random_u64());
+    let ticket = Ticket {
+        ticket_id: TicketId::generate(random_u64()),
+        created_at: now.clone(),
+        updated_at: now.clone(),
+        status: TicketStatus::New,
+        priority: Priority::Medium,
+        assigned_agent_id: None,
+        tags: Vec::new(),
+        source: Source {
+            channel,
+            origin_platform_id: Some(message.sender.clone()),
+            is_bot_handoff: false,
+        },
+        customer: TicketCustomer {
+            internal_id: customer_id.clone(),
+            name: message.sender_name.clone(),
+            primary_email: None,
+            channel_identity: identity.handle.clone(),
+        },
+        subject: provider.subject(&message.sender),
+        last_agent_message: None,
+        message_count: 1,
+    };
+    Ok(ChannelMessage {
+        opening: NewTicket {
+            ticket,
+            first_entry: entry,
+            identity,
+            new_customer_id: customer_id,
+        },
+        provider_message_id: message.message_id.clone(),
+        dedupe_until: now_ms() / 1000 + DEDUPE_WINDOW_SECS,
+        status_event: TimelineEntry::event(MessageId::generate(random_u64()), &now, String::new()),
+    })
+}
