@@ -21,7 +21,8 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_CLAIMS_TABLE=frontdesk-local-Claims \
 	DYNAMODB_API_KEYS_TABLE=frontdesk-local-ApiKeys \
 	DYNAMODB_TICKETS_TABLE=frontdesk-local-Tickets \
-	DYNAMODB_CUSTOMERS_TABLE=frontdesk-local-Customers
+	DYNAMODB_CUSTOMERS_TABLE=frontdesk-local-Customers \
+	DYNAMODB_CHANNEL_ACCOUNTS_TABLE=frontdesk-local-ChannelAccounts
 
 .PHONY: help dev token events test check fmt clippy unit-and-integration validate-template build tools clean
 

@@ -1,10 +1,13 @@
 //! `frontdesk-admin`: what an operator needs besides the API — issuing and revoking tenant API
-//! keys, and creating the tables outside CloudFormation. Reads the same variables as the
+//! keys, connecting channel accounts for the webhooks, and creating the tables outside
+//! CloudFormation. Reads the same variables as the
 //! functions (`DYNAMODB_*_TABLE`, the standard AWS ones).
 
 use auth::IssuedKey;
 use auth::api_key::hash_key;
 use domain::TenantId;
+use domain::ticket::Channel;
+use store::channel_accounts::ChannelAccount;
 use store::{Backend, tables};
 
 const USAGE: &str = "usage:
@@ -12,6 +15,10 @@ const USAGE: &str = "usage:
       prints a new key once; only its SHA-256 is stored
   frontdesk-admin revoke-api-key <key>
       deletes the key; functions stop accepting it within a minute
+  frontdesk-admin connect-channel --tenant <tenant-id> --channel <whatsapp|facebook|instagram|twitter>
+      --account <id> --verify-token <token> --secret <app or consumer secret> [--label <text>]
+      routes the account's webhook deliveries to the tenant (account: WhatsApp phone_number_id,
+      Page id, Instagram account id, X user id); saving again replaces the secrets
   frontdesk-admin create-tables
       creates any missing table (local stacks; deployments get them from template.yaml)";
 
@@ -40,6 +47,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["revoke-api-key", key] => {
             backend().await?.api_keys().revoke(&hash_key(key)).await?;
             eprintln!("revoked");
+        }
+        ["connect-channel", rest @ ..] => {
+            let required = |name| flag(rest, name).unwrap_or_else(|| usage());
+            let account = ChannelAccount {
+                tenant_id: TenantId::parse(required("--tenant"))?,
+                channel: Channel::parse(required("--channel"))?,
+                account_id: required("--account").to_owned(),
+                verify_token: required("--verify-token").to_owned(),
+                signing_secret: required("--secret").to_owned(),
+                label: flag(rest, "--label")
+                    .unwrap_or("channel account")
+                    .to_owned(),
+            };
+            backend().await?.channel_accounts().save(&account).await?;
+            eprintln!(
+                "{} account {} now delivers to tenant {}",
+                account.channel, account.account_id, account.tenant_id
+            );
         }
         ["create-tables"] => {
             let backend = backend().await?;

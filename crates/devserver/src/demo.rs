@@ -1,11 +1,13 @@
-//! The local stack's demo tenants and agents. Their keys and password are fixed so the README's
+//! The local stack's demo tenants, agents and channel accounts. Their keys and password are fixed so the README's
 //! examples work as printed; they exist only in the local moto server and must never be used
 //! elsewhere.
 
 use auth::IssuedKey;
 use domain::TenantId;
+use domain::ticket::Channel;
 use store::StoreError;
 use store::api_keys::ApiKeyStore;
+use store::channel_accounts::{ChannelAccount, ChannelAccountStore};
 
 /// A demo tenant and its API key.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +33,82 @@ pub async fn seed(keys: &ApiKeyStore, now_ms: u64) -> Result<(), StoreError> {
         let tenant = TenantId::parse(demo.tenant).expect("demo tenant ids are valid");
         let issued = IssuedKey::from_key(demo.api_key.to_owned(), tenant, "local demo", now_ms);
         keys.insert(&issued.record).await?;
+    }
+    Ok(())
+}
+
+/// A channel account a demo tenant has connected: where the local webhook routes take
+/// deliveries for, and the secrets to sign them with.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoChannelAccount {
+    pub tenant: &'static str,
+    pub channel: Channel,
+    pub account_id: &'static str,
+    pub verify_token: &'static str,
+    pub signing_secret: &'static str,
+}
+
+const META_SECRET_ACME: &str = "local-meta-app-secret-acme";
+
+pub const CHANNEL_ACCOUNTS: [DemoChannelAccount; 6] = [
+    DemoChannelAccount {
+        tenant: "acme",
+        channel: Channel::Whatsapp,
+        account_id: "106540352242922",
+        verify_token: "local-whatsapp-verify-token",
+        signing_secret: META_SECRET_ACME,
+    },
+    // A second number of the same WhatsApp Business app (one delivery may carry both).
+    DemoChannelAccount {
+        tenant: "acme",
+        channel: Channel::Whatsapp,
+        account_id: "113355779911224",
+        verify_token: "local-whatsapp-verify-token-2",
+        signing_secret: META_SECRET_ACME,
+    },
+    DemoChannelAccount {
+        tenant: "acme",
+        channel: Channel::Facebook,
+        account_id: "104328875843917",
+        verify_token: "local-facebook-verify-token",
+        signing_secret: META_SECRET_ACME,
+    },
+    DemoChannelAccount {
+        tenant: "acme",
+        channel: Channel::Instagram,
+        account_id: "17841405793187218",
+        verify_token: "local-instagram-verify-token",
+        signing_secret: META_SECRET_ACME,
+    },
+    DemoChannelAccount {
+        tenant: "acme",
+        channel: Channel::Twitter,
+        account_id: "4337869213",
+        verify_token: "local-x-unused",
+        signing_secret: "local-x-consumer-secret-acme",
+    },
+    DemoChannelAccount {
+        tenant: "globex",
+        channel: Channel::Whatsapp,
+        account_id: "100000000000002",
+        verify_token: "local-whatsapp-verify-token-globex",
+        signing_secret: "local-meta-app-secret-globex",
+    },
+];
+
+/// Connects the demo channel accounts (saving again replaces them).
+pub async fn seed_channel_accounts(accounts: &ChannelAccountStore) -> Result<(), StoreError> {
+    for demo in CHANNEL_ACCOUNTS {
+        accounts
+            .save(&ChannelAccount {
+                tenant_id: TenantId::parse(demo.tenant).expect("demo tenant ids are valid"),
+                channel: demo.channel,
+                account_id: demo.account_id.to_owned(),
+                verify_token: demo.verify_token.to_owned(),
+                signing_secret: demo.signing_secret.to_owned(),
+                label: "local demo".to_owned(),
+            })
+            .await?;
     }
     Ok(())
 }

@@ -27,6 +27,11 @@ pub fn app(backend: &store::Backend, agents: &auth::AgentAuth) -> Router {
         .merge(ticket_list::app(backend, agents))
         .merge(customer_get::app(backend, agents))
         .merge(customer_tickets::app(backend, agents))
+        .merge(webhook_whatsapp::app(backend))
+        .merge(webhook_facebook::app(backend))
+        .merge(webhook_instagram::app(backend))
+        .merge(webhook_twitter::app(backend))
+        .merge(webhook_chatbot::app(backend))
         .fallback(http_kit::errors::route_not_found)
         .layer(axum::middleware::map_response(|response| {
             http_kit::errors::render(ErrorKey::Message, response)

@@ -60,6 +60,7 @@ async fn serve() -> Result<(), Error> {
     let backend = Backend::from_env().await?;
     tables::ensure_tables(&backend.dynamodb, &backend.tables).await?;
     demo::seed(&backend.api_keys(), http_kit::clock::now_ms()).await?;
+    demo::seed_channel_accounts(&backend.channel_accounts()).await?;
 
     let cognito_client = aws_sdk_cognitoidentityprovider::Client::new(backend.sdk_config());
     let pool = cognito::ensure_pool(&cognito_client, cognito::LOCAL_POOL_NAME).await?;
@@ -206,6 +207,21 @@ fn banner(base: &str, env_file: &str, pool: &LocalPool, events: Option<&Events>)
             agent
                 .group
                 .unwrap_or("no group: every agent route answers 403")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n  channel accounts (webhooks sign with the secret shown):"
+    );
+    for account in demo::CHANNEL_ACCOUNTS {
+        let _ = writeln!(
+            out,
+            "    {:<9} {:<16} tenant {:<8} verify token {}, secret {}",
+            account.channel.as_str(),
+            account.account_id,
+            account.tenant,
+            account.verify_token,
+            account.signing_secret
         );
     }
     match events {

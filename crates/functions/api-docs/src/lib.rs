@@ -84,6 +84,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
         ticket_list::routes().into_openapi(),
         customer_get::routes().into_openapi(),
         customer_tickets::routes().into_openapi(),
+        webhook_whatsapp::routes().into_openapi(),
+        webhook_facebook::routes().into_openapi(),
+        webhook_instagram::routes().into_openapi(),
+        webhook_twitter::routes().into_openapi(),
+        webhook_chatbot::routes().into_openapi(),
         docs_routes().into_openapi(),
     ] {
         document.merge(part);
