@@ -56,6 +56,9 @@ impl Stack {
         devserver::demo::seed(&backend.api_keys(), http_kit::clock::now_ms())
             .await
             .expect("demo keys are stored");
+        devserver::demo::seed_channel_accounts(&backend.channel_accounts())
+            .await
+            .expect("demo channel accounts are stored");
         let cognito = CognitoClient::new(backend.sdk_config());
         let pool = cognito::ensure_pool(&cognito, &format!("{prefix}pool"))
             .await

@@ -188,6 +188,65 @@ const EXPECTATIONS: &[Expectation] = &[
         status: StatusCode::OK,
         check: |body| body.as_array().is_some_and(|tickets| tickets.len() == 1),
     },
+    Expectation {
+        file: "webhook-whatsapp/handshake.json",
+        status: StatusCode::OK,
+        // The raw challenge echoed back (it happens to read as a JSON number).
+        check: |body| body == 1158201444,
+    },
+    Expectation {
+        file: "webhook-whatsapp/text-message.json",
+        status: StatusCode::OK,
+        check: |body| body["messages"] == 1,
+    },
+    Expectation {
+        file: "webhook-whatsapp/statuses-base64-encoded.json",
+        status: StatusCode::OK,
+        check: |body| body["statuses"] == 4 && body["messages"] == 0,
+    },
+    Expectation {
+        file: "webhook-whatsapp/wrong-signature.json",
+        status: StatusCode::UNAUTHORIZED,
+        check: |body| body["code"] == "unauthorized",
+    },
+    Expectation {
+        file: "webhook-facebook/handshake.json",
+        status: StatusCode::OK,
+        check: |body| body == 42,
+    },
+    Expectation {
+        file: "webhook-facebook/message.json",
+        status: StatusCode::OK,
+        check: |body| body["messages"] == 1,
+    },
+    Expectation {
+        file: "webhook-instagram/message.json",
+        status: StatusCode::OK,
+        check: |body| body["messages"] == 1,
+    },
+    Expectation {
+        file: "webhook-twitter/crc.json",
+        status: StatusCode::OK,
+        check: |body| {
+            body["response_token"]
+                .as_str()
+                .is_some_and(|token| token.starts_with("sha256="))
+        },
+    },
+    Expectation {
+        file: "webhook-twitter/direct-message.json",
+        status: StatusCode::OK,
+        check: |body| body["messages"] == 1,
+    },
+    Expectation {
+        file: "webhook-chatbot/handoff.json",
+        status: StatusCode::OK,
+        check: |body| {
+            body["message"]
+                .as_str()
+                .is_some_and(|text| text.ends_with("created. An agent will respond shortly."))
+        },
+    },
 ];
 
 fn function_app(stack: &Stack, function: &str) -> Router {
@@ -206,6 +265,11 @@ fn function_app(stack: &Stack, function: &str) -> Router {
         "ticket-list" => ticket_list::app(&stack.backend, &stack.agents),
         "customer-get" => customer_get::app(&stack.backend, &stack.agents),
         "customer-tickets" => customer_tickets::app(&stack.backend, &stack.agents),
+        "webhook-whatsapp" => webhook_whatsapp::app(&stack.backend),
+        "webhook-facebook" => webhook_facebook::app(&stack.backend),
+        "webhook-instagram" => webhook_instagram::app(&stack.backend),
+        "webhook-twitter" => webhook_twitter::app(&stack.backend),
+        "webhook-chatbot" => webhook_chatbot::app(&stack.backend),
         other => panic!("events/{other}/ has no function to replay it through"),
     }
 }

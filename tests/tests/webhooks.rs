@@ -1,0 +1,567 @@
+//! The channel webhooks against the local stack: real-format provider deliveries, signed with the
+//! demo accounts' secrets, land in tickets once; anything unsigned or mis-signed stores nothing;
+//! the subscription handshakes answer as each provider expects.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use channels::signature::{META_SIGNATURE_HEADER, X_SIGNATURE_HEADER, sign_meta, sign_x};
+use devserver::demo::CHANNEL_ACCOUNTS;
+use domain::ticket::Channel;
+use serde_json::{Value, json};
+use tests::{Auth, KEY_A, Stack, call_as, repo_root, send};
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        repo_root()
+            .join("crates/channels/tests/fixtures")
+            .join(name),
+    )
+    .unwrap_or_else(|error| panic!("fixture {name}: {error}"))
+}
+
+fn secret(channel: Channel) -> &'static str {
+    CHANNEL_ACCOUNTS
+        .iter()
+        .find(|account| account.channel == channel && account.tenant == "acme")
+        .unwrap()
+        .signing_secret
+}
+
+/// POSTs `body` with a signature header (or none).
+async fn post(
+    app: &Router,
+    path: &str,
+    header: Option<(&str, String)>,
+    body: &str,
+) -> (StatusCode, Value) {
+    let mut request = Request::post(path).header("content-type", "application/json");
+    if let Some((name, value)) = header {
+        request = request.header(name, value);
+    }
+    send(app, request.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+async fn post_meta(app: &Router, path: &str, body: &str) -> (StatusCode, Value) {
+    let signature = sign_meta(secret(Channel::Whatsapp), body.as_bytes());
+    post(app, path, Some((META_SIGNATURE_HEADER, signature)), body).await
+}
+
+/// A WhatsApp text from `from` with message id `id`, to the demo number.
+fn whatsapp_text(from: &str, id: &str, text: &str) -> String {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": from}],
+            "messages": [{"from": from, "id": id, "timestamp": "1749416383", "type": "text", "text": {"body": text}}]
+        }}]}]
+    })
+    .to_string()
+}
+
+struct Desk {
+    stack: Stack,
+    app: Router,
+    ana: String,
+}
+
+impl Desk {
+    async fn new() -> Self {
+        let stack = Stack::new().await;
+        let app = stack.app();
+        let ana = stack.token("ana").await;
+        Self { stack, app, ana }
+    }
+
+    async fn tickets(&self, query: &str) -> Vec<Value> {
+        let (status, page) = call_as(
+            &self.app,
+            Method::GET,
+            &format!("/api/tickets/?limit=100&{query}"),
+            Auth::Bearer(&self.ana),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["tickets"].as_array().unwrap().clone()
+    }
+
+    async fn timeline(&self, ticket: &str) -> Vec<Value> {
+        let (status, read) = call_as(
+            &self.app,
+            Method::GET,
+            &format!("/api/tickets/{ticket}"),
+            Auth::Bearer(&self.ana),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{read}");
+        read["timeline"].as_array().unwrap().clone()
+    }
+
+    async fn stored_items(&self) -> usize {
+        let tables = &self.stack.backend.tables;
+        self.stack.items(&tables.tickets).await.len()
+            + self.stack.items(&tables.customers).await.len()
+    }
+}
+
+#[tokio::test]
+async fn each_provider_delivery_lands_in_a_ticket_of_its_channel() {
+    let desk = Desk::new().await;
+    let cases = [
+        (
+            "/api/webhooks/whatsapp",
+            "whatsapp_text.json",
+            "whatsapp",
+            "Hi! Does the blue jacket come in size M?",
+        ),
+        (
+            "/api/webhooks/facebook",
+            "messenger_text.json",
+            "facebook",
+            "",
+        ),
+        (
+            "/api/v1/webhook/instagram",
+            "instagram_text.json",
+            "instagram",
+            "",
+        ),
+    ];
+    for (path, file, channel, text) in cases {
+        let (status, outcome) = post_meta(&desk.app, path, &fixture(file)).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {outcome}");
+        assert_eq!(outcome["messages"], 1, "{path}: {outcome}");
+        let tickets = desk.tickets(&format!("channel={channel}")).await;
+        assert_eq!(tickets.len(), 1, "{channel}");
+        assert_eq!(tickets[0]["source"]["channel"], channel);
+        if !text.is_empty() {
+            let timeline = desk
+                .timeline(tickets[0]["ticket_id"].as_str().unwrap())
+                .await;
+            assert_eq!(timeline[0]["content"], text);
+        }
+    }
+    let whatsapp = &desk.tickets("channel=whatsapp").await[0];
+    assert_eq!(whatsapp["subject"], "WhatsApp message from 16505551234");
+    assert_eq!(whatsapp["customer"]["name"], "Sheena Nelson");
+
+    let body = fixture("x_dm.json");
+    let signature = sign_x(secret(Channel::Twitter), body.as_bytes());
+    let (status, outcome) = post(
+        &desk.app,
+        "/api/webhooks/twitter",
+        Some((X_SIGNATURE_HEADER, signature)),
+        &body,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["messages"], 1);
+    let x = desk.tickets("channel=twitter").await;
+    assert_eq!(x[0]["subject"], "Twitter DM from 3001969357");
+
+    // Seed 001's path reaches the same handler.
+    let (status, outcome) = post_meta(
+        &desk.app,
+        "/api/v1/webhook/whatsapp",
+        &whatsapp_text("16505550000", "wamid.v1path", "hello from the old path"),
+    )
+    .await;
+    assert_eq!(
+        (status, &outcome["messages"]),
+        (StatusCode::OK, &json!(1)),
+        "{outcome}"
+    );
+}
+
+#[tokio::test]
+async fn media_batches_statuses_echoes_and_unknown_events_are_all_acknowledged() {
+    let desk = Desk::new().await;
+    let (status, outcome) = post_meta(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        &fixture("whatsapp_image_caption.json"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["messages"], 1);
+    let ticket = desk.tickets("channel=whatsapp").await[0].clone();
+    let first = &desk.timeline(ticket["ticket_id"].as_str().unwrap()).await[0];
+    assert_eq!(first["attachments"].as_array().unwrap().len(), 1, "{first}");
+
+    let (status, outcome) = post_meta(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        &fixture("whatsapp_batch.json"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert!(outcome["messages"].as_u64().unwrap() >= 2, "{outcome}");
+
+    let before = desk.stored_items().await;
+    for (path, file) in [
+        ("/api/webhooks/whatsapp", "whatsapp_statuses.json"),
+        ("/api/webhooks/facebook", "messenger_echo.json"),
+        ("/api/webhooks/facebook", "messenger_delivery_read.json"),
+        ("/api/v1/webhook/instagram", "instagram_echo.json"),
+    ] {
+        let (status, outcome) = post_meta(&desk.app, path, &fixture(file)).await;
+        assert_eq!(status, StatusCode::OK, "{file}: {outcome}");
+        assert_eq!(outcome["messages"], 0, "{file}: {outcome}");
+    }
+    let (_, statuses) = post_meta(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        &fixture("whatsapp_statuses.json"),
+    )
+    .await;
+    assert_eq!(statuses["statuses"], 4, "{statuses}");
+    for file in ["x_own_dm.json", "x_favorite.json"] {
+        let body = fixture(file);
+        let signature = sign_x(secret(Channel::Twitter), body.as_bytes());
+        let (status, outcome) = post(
+            &desk.app,
+            "/api/webhooks/twitter",
+            Some((X_SIGNATURE_HEADER, signature)),
+            &body,
+        )
+        .await;
+        assert_eq!(
+            (status, &outcome["messages"]),
+            (StatusCode::OK, &json!(0)),
+            "{file}: {outcome}"
+        );
+    }
+    assert_eq!(
+        desk.stored_items().await,
+        before,
+        "acknowledged, nothing stored"
+    );
+
+    let (status, outcome) = post_meta(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        &fixture("whatsapp_unknown.json"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "unknown kinds are acknowledged: {outcome}"
+    );
+}
+
+#[tokio::test]
+async fn unsigned_and_mis_signed_deliveries_get_401_and_store_nothing() {
+    let desk = Desk::new().await;
+    let body = fixture("whatsapp_text.json");
+    let other_secret = CHANNEL_ACCOUNTS
+        .iter()
+        .find(|account| account.tenant == "globex")
+        .unwrap()
+        .signing_secret;
+    let cases = [
+        None,
+        Some("sha256=0000".to_owned()),
+        Some("md5=abcd".to_owned()),
+        Some(sign_meta("not-the-app-secret", body.as_bytes())),
+        // The same body signed by another tenant's app.
+        Some(sign_meta(other_secret, body.as_bytes())),
+        // A signature of another body.
+        Some(sign_meta(secret(Channel::Whatsapp), b"{}")),
+    ];
+    for signature in cases {
+        let header = signature
+            .clone()
+            .map(|value| (META_SIGNATURE_HEADER, value));
+        let (status, answer) = post(&desk.app, "/api/webhooks/whatsapp", header, &body).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{signature:?}: {answer}");
+        assert!(answer["detail"].is_string(), "{answer}");
+    }
+    let x = fixture("x_dm.json");
+    let (status, _) = post(
+        &desk.app,
+        "/api/webhooks/twitter",
+        Some((X_SIGNATURE_HEADER, sign_x("wrong", x.as_bytes()))),
+        &x,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // A delivery for an account nobody connected.
+    let stranger = body.replace("106540352242922", "999999999999999");
+    let (status, _) = post_meta(&desk.app, "/api/webhooks/whatsapp", &stranger).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(desk.stored_items().await, 0);
+    // Not JSON at all.
+    let (status, answer) = post_meta(&desk.app, "/api/webhooks/whatsapp", "{oops").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+}
+
+#[tokio::test]
+async fn a_delivery_repeated_concurrently_and_later_is_one_message() {
+    let desk = Desk::new().await;
+    let body = whatsapp_text("16505551111", "wamid.repeated", "Is anyone there?");
+    let mut posts = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let app = desk.app.clone();
+        let body = body.clone();
+        posts.spawn(async move { post_meta(&app, "/api/webhooks/whatsapp", &body).await });
+    }
+    let outcomes = posts.join_all().await;
+    assert!(
+        outcomes.iter().all(|(status, _)| *status == StatusCode::OK),
+        "{outcomes:?}"
+    );
+    let stored: u64 = outcomes
+        .iter()
+        .map(|(_, outcome)| outcome["messages"].as_u64().unwrap())
+        .sum();
+    assert_eq!(stored, 1, "{outcomes:?}");
+    // An hour later (the provider retries within its window): still a repeat.
+    let (_, later) = post_meta(&desk.app, "/api/webhooks/whatsapp", &body).await;
+    assert_eq!(
+        (later["messages"].clone(), later["duplicates"].clone()),
+        (json!(0), json!(1))
+    );
+    let tickets = desk.tickets("channel=whatsapp").await;
+    assert_eq!(tickets.len(), 1);
+    assert_eq!(tickets[0]["message_count"], 1);
+}
+
+#[tokio::test]
+async fn ten_follow_ups_from_one_number_make_one_customer_one_ticket_ten_messages_in_order() {
+    let desk = Desk::new().await;
+    for n in 0..10 {
+        let (status, outcome) = post_meta(
+            &desk.app,
+            "/api/webhooks/whatsapp",
+            &whatsapp_text(
+                "34600111222",
+                &format!("wamid.follow-up-{n}"),
+                &format!("message {n}"),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, &outcome["messages"]),
+            (StatusCode::OK, &json!(1)),
+            "{outcome}"
+        );
+    }
+    let tickets = desk.tickets("channel=whatsapp").await;
+    assert_eq!(tickets.len(), 1, "one open ticket, not one per message");
+    assert_eq!(tickets[0]["status"], "new");
+    let contents: Vec<String> = desk
+        .timeline(tickets[0]["ticket_id"].as_str().unwrap())
+        .await
+        .iter()
+        .map(|entry| entry["content"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..10).map(|n| format!("message {n}")).collect();
+    assert_eq!(contents, expected);
+    assert_eq!(
+        desk.stack
+            .items(&desk.stack.backend.tables.customers)
+            .await
+            .len(),
+        1
+    );
+
+    // Once that ticket is resolved, the next message opens a new one.
+    let ticket = tickets[0]["ticket_id"].as_str().unwrap();
+    let (status, _) = call_as(
+        &desk.app,
+        Method::PUT,
+        &format!("/api/tickets/{ticket}"),
+        Auth::Bearer(&desk.ana),
+        Some(r#"{"status":"closed"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    post_meta(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        &whatsapp_text("34600111222", "wamid.after-close", "me again"),
+    )
+    .await;
+    assert_eq!(desk.tickets("channel=whatsapp").await.len(), 2);
+    assert_eq!(
+        desk.stack
+            .items(&desk.stack.backend.tables.customers)
+            .await
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn handshakes_answer_as_each_provider_expects() {
+    let desk = Desk::new().await;
+    let get = |path: String| {
+        let app = desk.app.clone();
+        async move {
+            let response =
+                tower::ServiceExt::oneshot(app, Request::get(path).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+            let status = response.status();
+            let bytes = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            (status, String::from_utf8(bytes.to_vec()).unwrap())
+        }
+    };
+    for (path, token) in [
+        ("/api/webhooks/whatsapp", "local-whatsapp-verify-token"),
+        ("/api/v1/webhook/whatsapp", "local-whatsapp-verify-token"),
+        ("/api/webhooks/facebook", "local-facebook-verify-token"),
+        ("/api/v1/webhook/instagram", "local-instagram-verify-token"),
+    ] {
+        let ok = get(format!(
+            "{path}?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444"
+        ))
+        .await;
+        assert_eq!(ok, (StatusCode::OK, "1158201444".to_owned()), "{path}");
+        let wrong = get(format!(
+            "{path}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1"
+        ))
+        .await;
+        assert_eq!(wrong.0, StatusCode::FORBIDDEN, "{path}");
+        // The original read `hub_verify_token`; Meta sends dotted names.
+        let underscored = get(format!(
+            "{path}?hub_mode=subscribe&hub_verify_token={token}&hub_challenge=1"
+        ))
+        .await;
+        assert_eq!(underscored.0, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Another channel's token does not verify this one.
+    let crossed = get("/api/webhooks/facebook?hub.mode=subscribe&hub.verify_token=local-whatsapp-verify-token&hub.challenge=1".to_owned()).await;
+    assert_eq!(crossed.0, StatusCode::FORBIDDEN);
+
+    let (status, crc) =
+        get("/api/webhooks/twitter?crc_token=challenge-123&account=4337869213".to_owned()).await;
+    assert_eq!(status, StatusCode::OK, "{crc}");
+    let crc: Value = serde_json::from_str(&crc).unwrap();
+    assert_eq!(
+        crc["response_token"],
+        channels::x::crc_response(secret(Channel::Twitter), "challenge-123")
+    );
+    let (status, _) = get("/api/webhooks/twitter?crc_token=x&account=1".to_owned()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get("/api/webhooks/twitter?crc_token=x".to_owned()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_chatbot_hands_a_conversation_to_a_human_and_polls_for_the_reply() {
+    let desk = Desk::new().await;
+    let handoff = json!({
+        "session_id": "session-42",
+        "customer_email": "ana@example.com",
+        "customer_name": "Ana",
+        "initial_message": "I need a person",
+        "tags": ["VIP"],
+        "transcript": [{"role": "user", "content": "my order is late"}, {"role": "assistant", "content": "Let me get a human."}],
+        "lead_id": "lead_1795381200000_k3j5h2a"
+    });
+    let (status, answer) = call_as(
+        &desk.app,
+        Method::POST,
+        "/api/webhooks/chatbot",
+        Auth::Key(KEY_A),
+        Some(&handoff.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let ticket = answer["ticket_id"].as_str().unwrap();
+    assert_eq!(answer["success"], true);
+    assert_eq!(
+        answer["message"],
+        format!("Ticket #{ticket} created. An agent will respond shortly.")
+    );
+
+    let (_, read) = call_as(
+        &desk.app,
+        Method::GET,
+        &format!("/api/tickets/{ticket}"),
+        Auth::Bearer(&desk.ana),
+        None,
+    )
+    .await;
+    assert_eq!(read["tags"], json!(["chatbot_handoff", "vip"]));
+    assert_eq!(read["source"]["is_bot_handoff"], true);
+    assert_eq!(read["customer"]["primary_email"], "ana@example.com");
+    let first = &read["timeline"][0];
+    assert_eq!(first["content"], "I need a person");
+    assert_eq!(
+        first["channel_specific_data"]["lead_id"],
+        "lead_1795381200000_k3j5h2a"
+    );
+    assert_eq!(
+        first["channel_specific_data"]["transcript"][1]["content"],
+        "Let me get a human."
+    );
+
+    let (_, poll) = call_as(
+        &desk.app,
+        Method::GET,
+        &format!("/api/tickets/{ticket}/status"),
+        Auth::Key(KEY_A),
+        None,
+    )
+    .await;
+    assert_eq!(poll["has_agent_reply"], false);
+    call_as(
+        &desk.app,
+        Method::POST,
+        &format!("/api/tickets/{ticket}/message"),
+        Auth::Bearer(&desk.ana),
+        Some(r#"{"content":"Hi Ana, I'm here."}"#),
+    )
+    .await;
+    let (_, poll) = call_as(
+        &desk.app,
+        Method::GET,
+        &format!("/api/tickets/{ticket}/status"),
+        Auth::Key(KEY_A),
+        None,
+    )
+    .await;
+    assert_eq!(poll["last_agent_message"]["content"], "Hi Ana, I'm here.");
+
+    for (body, named) in [
+        (json!({}), "session_id"),
+        (
+            json!({"session_id": "s", "customer_email": "nope"}),
+            "customer_email",
+        ),
+        (json!({"session_id": "s", "priority": "urgent"}), "priority"),
+    ] {
+        let (status, answer) = call_as(
+            &desk.app,
+            Method::POST,
+            "/api/webhooks/chatbot",
+            Auth::Key(KEY_A),
+            Some(&body.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(
+            answer["detail"].as_str().unwrap().contains(named),
+            "{answer}"
+        );
+    }
+    let (status, _) = call_as(
+        &desk.app,
+        Method::POST,
+        "/api/webhooks/chatbot",
+        Auth::None,
+        Some(&handoff.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
