@@ -364,3 +364,72 @@ fn channel_message(
         status_event: TimelineEntry::event(MessageId::generate(random_u64()), &now, String::new()),
     })
 }
+
+/// Declares, in a module named `$module`, the two documented handlers of a Meta webhook on
+/// `$path`: the subscription handshake (GET) and deliveries (POST), both served by this crate.
+/// Mount them with `routes!($module::handshake, $module::deliver)`.
+#[macro_export]
+macro_rules! meta_webhook {
+    ($module:ident, $provider:expr, $path:literal, $delivery:literal) => {
+        pub mod $module {
+            use axum::Json;
+            use axum::body::Bytes;
+            use axum::extract::{RawQuery, State};
+            use axum::http::HeaderMap;
+            use axum::response::Response;
+            use http_kit::ApiError;
+            use webhook_kit::{DeliveryOutcome, WebhookState};
+
+            /// Subscription handshake
+            ///
+            /// Meta calls this when the webhook is configured: the raw `hub.challenge` comes back
+            /// when `hub.verify_token` is one a tenant connected for this channel, else 403.
+            #[utoipa::path(
+                get,
+                path = $path,
+                tag = "Webhooks",
+                params(
+                    ("hub.mode" = String, Query, description = "`subscribe`"),
+                    ("hub.verify_token" = String, Query, description = "The verify token configured for the account"),
+                    ("hub.challenge" = String, Query, description = "Echoed back on success"),
+                ),
+                responses(
+                    (status = 200, description = "The challenge, as plain text", content_type = "text/plain", body = String),
+                    (status = 403, description = "Verification failed"),
+                )
+            )]
+            pub async fn handshake(
+                State(state): State<WebhookState>,
+                RawQuery(query): RawQuery,
+            ) -> Response {
+                webhook_kit::meta_handshake($provider, &state, query.as_deref().unwrap_or_default())
+                    .await
+            }
+
+            /// Receive a delivery
+            ///
+            /// Checked against `X-Hub-Signature-256` over the raw body with the account's app
+            /// secret; every message joins its customer's active ticket (or opens one) once,
+            /// whatever the retries.
+            #[utoipa::path(
+                post,
+                path = $path,
+                tag = "Webhooks",
+                request_body(content = Object, description = $delivery),
+                params(("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the body with the app secret>`")),
+                responses(
+                    (status = 200, description = "Taken (also when every message was a repeat)", body = DeliveryOutcome),
+                    (status = 400, description = "Not a delivery of this provider"),
+                    (status = 401, description = "Missing or wrong signature, or an account no tenant connected"),
+                )
+            )]
+            pub async fn deliver(
+                State(state): State<WebhookState>,
+                headers: HeaderMap,
+                body: Bytes,
+            ) -> Result<Json<DeliveryOutcome>, ApiError> {
+                webhook_kit::receive_delivery($provider, &state, &headers, &body).await
+            }
+        }
+    };
+}
