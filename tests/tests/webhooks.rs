@@ -252,6 +252,20 @@ async fn media_batches_statuses_echoes_and_unknown_events_are_all_acknowledged()
         StatusCode::OK,
         "unknown kinds are acknowledged: {outcome}"
     );
+
+    // An account-level notice names no phone number: acknowledged, nothing read from it.
+    let notice = json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [
+        {"field": "message_template_status_update", "value": {"event": "APPROVED", "message_template_id": 1}}
+    ]}]})
+    .to_string();
+    let before = desk.stored_items().await;
+    let (status, outcome) = post(&desk.app, "/api/webhooks/whatsapp", None, &notice).await;
+    assert_eq!(
+        (status, &outcome["ignored"]),
+        (StatusCode::OK, &json!(1)),
+        "{outcome}"
+    );
+    assert_eq!(desk.stored_items().await, before);
 }
 
 #[tokio::test]

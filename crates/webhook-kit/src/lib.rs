@@ -242,7 +242,16 @@ pub async fn receive_delivery(
         accounts.insert(id.clone(), account);
     }
     if accounts.is_empty() {
-        return Err(ApiError::unauthorized("The delivery names no account"));
+        // Account-level notices (template reviews, quality ratings…) name no phone number, so no
+        // secret can check them. Nothing is taken from them; a 200 stops the provider retrying.
+        tracing::info!(provider = ?provider, "a delivery naming no account acknowledged unread");
+        return Ok(Json(DeliveryOutcome {
+            status: "ok",
+            messages: 0,
+            duplicates: 0,
+            statuses: 0,
+            ignored: 1,
+        }));
     }
     let delivery = provider
         .parse(body)
