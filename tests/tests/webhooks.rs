@@ -579,3 +579,53 @@ async fn a_chatbot_hands_a_conversation_to_a_human_and_polls_for_the_reply() {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn messages_racing_from_a_known_customer_without_an_active_ticket_open_one_ticket() {
+    let desk = Desk::new().await;
+    let number = "447700900123";
+    post_meta(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        &whatsapp_text(number, "wamid.first", "hi"),
+    )
+    .await;
+    let first = desk.tickets("channel=whatsapp").await[0]["ticket_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = call_as(
+        &desk.app,
+        Method::PUT,
+        &format!("/api/tickets/{first}"),
+        Auth::Bearer(&desk.ana),
+        Some(r#"{"status":"closed"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The customer is known and has no active ticket: every racer would open one.
+    let mut posts = tokio::task::JoinSet::new();
+    for n in 0..6 {
+        let app = desk.app.clone();
+        let body = whatsapp_text(number, &format!("wamid.race-{n}"), &format!("hello {n}"));
+        posts.spawn(async move { post_meta(&app, "/api/webhooks/whatsapp", &body).await });
+    }
+    for (status, outcome) in posts.join_all().await {
+        assert_eq!(
+            (status, &outcome["messages"]),
+            (StatusCode::OK, &json!(1)),
+            "{outcome}"
+        );
+    }
+    let open: Vec<Value> = desk.tickets("channel=whatsapp&status=new").await;
+    assert_eq!(open.len(), 1, "one new ticket: {open:#?}");
+    assert_eq!(open[0]["message_count"], 6);
+    assert_eq!(
+        desk.stack
+            .items(&desk.stack.backend.tables.customers)
+            .await
+            .len(),
+        1
+    );
+}

@@ -93,6 +93,11 @@ struct EntryItem {
 struct CustomerItem {
     tenant_id: String,
     channel_identity: String,
+    /// The ticket the customer's channel messages go to while it is being worked on. Changed only
+    /// under a condition on its previous value, so two first messages racing each other open one
+    /// ticket, not two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    open_ticket_id: Option<String>,
     #[serde(flatten)]
     customer: Customer,
 }
@@ -241,6 +246,20 @@ pub enum Received {
     Duplicate,
 }
 
+/// A stored customer and where their channel messages go.
+#[derive(Debug, Clone)]
+struct KnownCustomer {
+    customer: Customer,
+    open_ticket_id: Option<String>,
+}
+
+/// Whether opening a ticket also makes it the one the customer's channel messages go to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pointer {
+    Leave,
+    Claim,
+}
+
 /// What a read-decide-write changes on a ticket. `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct TicketChange {
@@ -342,7 +361,7 @@ impl TicketStore {
     pub async fn create(&self, tenant: &TenantId, new: NewTicket) -> Result<Ticket, StoreError> {
         for attempt in 0..MAX_ATTEMPTS {
             let existing = self.customer_for(tenant, &new.identity, attempt).await?;
-            let (ticket, writes) = self.opening(tenant, &new, existing.as_ref())?;
+            let (ticket, writes) = self.opening(tenant, &new, existing.as_ref(), Pointer::Leave)?;
             match self.transact(writes).await? {
                 Transacted::Done => return Ok(ticket),
                 // Someone created this customer (or took this ticket id) meanwhile: look again.
@@ -383,7 +402,7 @@ impl TicketStore {
                 .customer_for(tenant, &message.opening.identity, attempt)
                 .await?;
             let active = match &existing {
-                Some(customer) => self.active_ticket(tenant, &customer.internal_id).await?,
+                Some(known) => self.channel_ticket(tenant, known).await?,
                 None => None,
             };
             let (outcome, writes) = match active {
@@ -426,7 +445,7 @@ impl TicketStore {
                 }
                 None => {
                     let (ticket, opening) =
-                        self.opening(tenant, &message.opening, existing.as_ref())?;
+                        self.opening(tenant, &message.opening, existing.as_ref(), Pointer::Claim)?;
                     let mut writes = vec![guard.clone()];
                     writes.extend(opening);
                     (Received::Opened(ticket.ticket_id), writes)
@@ -451,7 +470,7 @@ impl TicketStore {
         tenant: &TenantId,
         identity: &ChannelIdentity,
         attempt: u32,
-    ) -> Result<Option<Customer>, StoreError> {
+    ) -> Result<Option<KnownCustomer>, StoreError> {
         if attempt == 0 {
             self.customer_by_index(tenant, identity).await
         } else {
@@ -465,14 +484,17 @@ impl TicketStore {
         &self,
         tenant: &TenantId,
         new: &NewTicket,
-        existing: Option<&Customer>,
+        existing: Option<&KnownCustomer>,
+        pointer: Pointer,
     ) -> Result<(Ticket, Vec<TransactWriteItem>), StoreError> {
         let identity = &new.identity;
         let mut ticket = new.ticket.clone();
         let mut writes = Vec::with_capacity(5);
+        let claimed = (pointer == Pointer::Claim).then(|| ticket.ticket_id.to_string());
         match existing {
-            Some(customer) => {
-                writes.extend(self.fill_in_customer(customer, &ticket.customer)?);
+            Some(known) => {
+                let customer = &known.customer;
+                writes.extend(self.update_customer(known, &ticket.customer, claimed)?);
                 ticket.customer = TicketCustomer {
                     internal_id: customer.internal_id.clone(),
                     name: customer.name.clone().or(ticket.customer.name.clone()),
@@ -495,7 +517,7 @@ impl TicketStore {
                     created_at: ticket.created_at.clone(),
                     updated_at: ticket.created_at.clone(),
                 };
-                writes.extend(self.new_customer_writes(tenant, identity, customer)?);
+                writes.extend(self.new_customer_writes(tenant, identity, customer, claimed)?);
             }
         }
         writes.push(self.put_new(
@@ -511,6 +533,30 @@ impl TicketStore {
             0,
         )?);
         Ok((ticket, writes))
+    }
+
+    /// The ticket a customer's channel message joins: the one their pointer names while it is
+    /// still being worked on (read consistently), or without a pointer their newest active ticket
+    /// (one opened through the API or a handoff).
+    async fn channel_ticket(
+        &self,
+        tenant: &TenantId,
+        known: &KnownCustomer,
+    ) -> Result<Option<Ticket>, StoreError> {
+        match &known.open_ticket_id {
+            Some(id) => {
+                let id = TicketId::parse(id)
+                    .map_err(|error| StoreError::Malformed(format!("open_ticket_id {error}")))?;
+                Ok(self
+                    .ticket(tenant, &id)
+                    .await?
+                    .filter(|ticket| ticket.status.is_active()))
+            }
+            None => {
+                self.active_ticket(tenant, &known.customer.internal_id)
+                    .await
+            }
+        }
     }
 
     /// The customer's newest ticket that is still being worked on (new, open or waiting for
@@ -718,18 +764,36 @@ impl TicketStore {
         tenant: &TenantId,
         id: &CustomerId,
     ) -> Result<Option<Customer>, StoreError> {
+        Ok(self
+            .known_customer(tenant, id, false)
+            .await?
+            .map(|known| known.customer))
+    }
+
+    async fn known_customer(
+        &self,
+        tenant: &TenantId,
+        id: &CustomerId,
+        consistent: bool,
+    ) -> Result<Option<KnownCustomer>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.customers_table)
             .key(CUSTOMERS.partition_key, AttributeValue::S(id.to_string()))
+            .consistent_read(consistent)
             .send()
             .await?;
         let Some(item) = output.item else {
             return Ok(None);
         };
         let stored: CustomerItem = serde_dynamo::from_item(item)?;
-        Ok((stored.tenant_id == tenant.as_str()).then_some(stored.customer))
+        Ok(
+            (stored.tenant_id == tenant.as_str()).then_some(KnownCustomer {
+                customer: stored.customer,
+                open_ticket_id: stored.open_ticket_id,
+            }),
+        )
     }
 
     /// The customer known by this channel identity, through `ChannelIdentityIndex` (eventually
@@ -738,7 +802,7 @@ impl TicketStore {
         &self,
         tenant: &TenantId,
         identity: &ChannelIdentity,
-    ) -> Result<Option<Customer>, StoreError> {
+    ) -> Result<Option<KnownCustomer>, StoreError> {
         let output = self
             .client
             .query()
@@ -755,7 +819,10 @@ impl TicketStore {
         match output.items.unwrap_or_default().into_iter().next() {
             Some(item) => {
                 let stored: CustomerItem = serde_dynamo::from_item(item)?;
-                Ok(Some(stored.customer))
+                Ok(Some(KnownCustomer {
+                    customer: stored.customer,
+                    open_ticket_id: stored.open_ticket_id,
+                }))
             }
             None => Ok(None),
         }
@@ -767,7 +834,7 @@ impl TicketStore {
         &self,
         tenant: &TenantId,
         identity: &ChannelIdentity,
-    ) -> Result<Option<Customer>, StoreError> {
+    ) -> Result<Option<KnownCustomer>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -785,7 +852,7 @@ impl TicketStore {
             Some(owner) => {
                 let id = CustomerId::parse(owner)
                     .map_err(|error| StoreError::Malformed(format!("claim owner {error}")))?;
-                self.customer(tenant, &id).await
+                self.known_customer(tenant, &id, true).await
             }
             None => Ok(None),
         }
@@ -796,6 +863,7 @@ impl TicketStore {
         tenant: &TenantId,
         identity: &ChannelIdentity,
         customer: Customer,
+        open_ticket_id: Option<String>,
     ) -> Result<[TransactWriteItem; 2], StoreError> {
         let claim = HashMap::from([
             (
@@ -810,6 +878,7 @@ impl TicketStore {
         let item = CustomerItem {
             tenant_id: tenant.to_string(),
             channel_identity: identity_key(tenant, identity),
+            open_ticket_id,
             customer,
         };
         Ok([
@@ -822,12 +891,16 @@ impl TicketStore {
         ])
     }
 
-    /// Fills a known customer's missing name or email from a new ticket; never overwrites.
-    fn fill_in_customer(
+    /// The known customer's update for a new ticket: their missing name or email filled in
+    /// (never overwritten), and, when the ticket is to receive their channel messages, the
+    /// pointer moved to it if it still is what was read.
+    fn update_customer(
         &self,
-        customer: &Customer,
+        known: &KnownCustomer,
         given: &TicketCustomer,
+        open_ticket_id: Option<String>,
     ) -> Result<Option<TransactWriteItem>, StoreError> {
+        let customer = &known.customer;
         let mut sets = Vec::new();
         let mut update = Update::builder().table_name(&self.customers_table).key(
             CUSTOMERS.partition_key,
@@ -842,6 +915,16 @@ impl TicketStore {
         if let (None, Some(email)) = (&customer.primary_email, &given.primary_email) {
             sets.push("primary_email = :email");
             update = update.expression_attribute_values(":email", AttributeValue::S(email.clone()));
+        }
+        if let Some(ticket) = open_ticket_id {
+            sets.push("open_ticket_id = :ticket");
+            update = update.expression_attribute_values(":ticket", AttributeValue::S(ticket));
+            update = match &known.open_ticket_id {
+                Some(seen) => update
+                    .condition_expression("open_ticket_id = :seen")
+                    .expression_attribute_values(":seen", AttributeValue::S(seen.clone())),
+                None => update.condition_expression("attribute_not_exists(open_ticket_id)"),
+            };
         }
         if sets.is_empty() {
             return Ok(None);
