@@ -629,3 +629,101 @@ async fn messages_racing_from_a_known_customer_without_an_active_ticket_open_one
         1
     );
 }
+
+/// A WhatsApp delivery report for one of our outbound messages.
+fn whatsapp_status(id: &str, status: &str, timestamp: &str) -> String {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+            "statuses": [{"id": id, "status": status, "timestamp": timestamp, "recipient_id": "16505551234"}]
+        }}]}]
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn whatsapp_statuses_move_our_outbound_message_forward_only() {
+    let desk = Desk::new().await;
+    post_meta(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        &whatsapp_text("16505551234", "wamid.in-1", "hello"),
+    )
+    .await;
+    let ticket = desk.tickets("channel=whatsapp").await[0]["ticket_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, replied) = call_as(
+        &desk.app,
+        Method::POST,
+        &format!("/api/tickets/{ticket}/message"),
+        Auth::Bearer(&desk.ana),
+        Some(r#"{"content":"Hi! Yes, size M is in stock."}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{replied}");
+    let message = replied["last_agent_message"]["message_id"]
+        .as_str()
+        .unwrap();
+
+    // The sender links WhatsApp's id for the reply once WhatsApp accepted it.
+    let outbound = "wamid.OUTBOUND-1";
+    let linked = desk
+        .stack
+        .backend
+        .tickets()
+        .link_outbound(
+            &domain::TenantId::parse("acme").unwrap(),
+            Channel::Whatsapp,
+            outbound,
+            &domain::ticket::TicketId::parse(&ticket).unwrap(),
+            &domain::ticket::MessageId::parse(message).unwrap(),
+            u64::from(u32::MAX),
+        )
+        .await
+        .unwrap();
+    assert!(linked);
+
+    for (state, at) in [
+        ("sent", "1749416400"),
+        ("read", "1749416460"),
+        ("delivered", "1749416430"),
+    ] {
+        let (status, outcome) = post_meta(
+            &desk.app,
+            "/api/webhooks/whatsapp",
+            &whatsapp_status(outbound, state, at),
+        )
+        .await;
+        assert_eq!(
+            (status, &outcome["statuses"]),
+            (StatusCode::OK, &json!(1)),
+            "{outcome}"
+        );
+    }
+    let reply = desk
+        .timeline(&ticket)
+        .await
+        .into_iter()
+        .find(|entry| entry["message_id"] == message)
+        .unwrap();
+    assert_eq!(
+        reply["delivery"]["state"], "read",
+        "a late `delivered` does not undo `read`: {reply}"
+    );
+    assert_eq!(reply["delivery"]["at"], 1749416460);
+
+    // A report about a message that is not ours is acknowledged and changes nothing.
+    let before = desk.stored_items().await;
+    let (status, _) = post_meta(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        &whatsapp_status("wamid.NOT-OURS", "failed", "1749416500"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(desk.stored_items().await, before);
+}

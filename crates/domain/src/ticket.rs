@@ -52,6 +52,40 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// How far an outbound message got on its channel, in the order it normally gets there;
+    /// `failed` can follow any of them.
+    DeliveryState, "delivery state" {
+        Sent => "sent",
+        Delivered => "delivered",
+        Read => "read",
+        Failed => "failed",
+    }
+);
+
+impl DeliveryState {
+    /// States only move forward: a late `delivered` never undoes a `read`.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Sent => 1,
+            Self::Delivered => 2,
+            Self::Read => 3,
+            Self::Failed => 4,
+        }
+    }
+}
+
+/// Where an outbound message stands on its channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    pub state: DeliveryState,
+    /// The provider's reason, when it failed.
+    pub error: Option<String>,
+    /// When the provider reported this state, epoch seconds.
+    pub at: u64,
+}
+
+wire_enum!(
     /// Whether the customer may see a timeline entry; internal notes never leave the help desk.
     Visibility, "visibility" {
         Public => "public",
@@ -120,6 +154,9 @@ pub struct TimelineEntry {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub channel_specific_data: serde_json::Map<String, serde_json::Value>,
+    /// For a message we sent out on a channel: how far it got.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
 }
 
 impl TimelineEntry {
@@ -141,6 +178,7 @@ impl TimelineEntry {
             agent_id: None,
             attachments: Vec::new(),
             channel_specific_data: serde_json::Map::new(),
+            delivery: None,
         }
     }
 

@@ -12,11 +12,13 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use domain::TenantId;
 use domain::customer::{ChannelIdentity, Customer};
 use domain::ticket::{
-    CustomerId, Priority, Ticket, TicketCustomer, TicketId, TicketStatus, TimelineEntry,
+    Channel, CustomerId, Delivery, MessageId, Priority, Ticket, TicketCustomer, TicketId,
+    TicketStatus, TimelineEntry,
 };
 use serde::{Deserialize, Serialize};
 
@@ -170,6 +172,10 @@ fn tenant_assignee(tenant: &TenantId, agent: &str) -> String {
 
 fn identity_key(tenant: &TenantId, identity: &ChannelIdentity) -> String {
     format!("{tenant}#{}#{}", identity.channel, identity.handle)
+}
+
+fn outbound_claim(channel: Channel, provider_message_id: &str) -> String {
+    format!("outbound-message#{channel}#{provider_message_id}")
 }
 
 fn identity_claim(tenant: &TenantId, identity: &ChannelIdentity) -> String {
@@ -460,6 +466,142 @@ impl TicketStore {
             }
         }
         Err(StoreError::Contended)
+    }
+
+    /// Remembers which timeline entry an outbound channel message is, so the provider's delivery
+    /// reports find it. The sender calls this once the provider accepted the message; the link
+    /// expires at `keep_until` (epoch seconds). `false` when the ticket has no such message.
+    pub async fn link_outbound(
+        &self,
+        tenant: &TenantId,
+        channel: Channel,
+        provider_message_id: &str,
+        ticket: &TicketId,
+        message: &MessageId,
+        keep_until: u64,
+    ) -> Result<bool, StoreError> {
+        let Some(entry_key) = self.entry_key_of(tenant, ticket, message).await? else {
+            return Ok(false);
+        };
+        self.client
+            .put_item()
+            .table_name(&self.claims_table)
+            .item(
+                "claim",
+                AttributeValue::S(outbound_claim(channel, provider_message_id)),
+            )
+            .item("ticket_id", AttributeValue::S(ticket.to_string()))
+            .item("entry_key", AttributeValue::S(entry_key))
+            .item("expiresAt", AttributeValue::N(keep_until.to_string()))
+            .send()
+            .await?;
+        Ok(true)
+    }
+
+    /// Moves an outbound message to the state its provider reported, never backwards (a late
+    /// `delivered` does not undo `read`). `false` when the message is not one we sent (or its
+    /// link expired) or the report is older than what is recorded.
+    pub async fn record_delivery(
+        &self,
+        channel: Channel,
+        provider_message_id: &str,
+        delivery: &Delivery,
+    ) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.claims_table)
+            .key(
+                "claim",
+                AttributeValue::S(outbound_claim(channel, provider_message_id)),
+            )
+            .send()
+            .await?;
+        let link = output.item.unwrap_or_default();
+        let (Some(AttributeValue::S(ticket)), Some(AttributeValue::S(entry_key))) =
+            (link.get("ticket_id"), link.get("entry_key"))
+        else {
+            return Ok(false);
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tickets_table)
+            .key("ticket_id", AttributeValue::S(ticket.clone()))
+            .key("entry_key", AttributeValue::S(entry_key.clone()))
+            .update_expression("SET delivery = :delivery, delivery_rank = :rank")
+            .condition_expression(
+                "attribute_exists(entry_key) AND \
+                 (attribute_not_exists(delivery_rank) OR delivery_rank < :rank)",
+            )
+            .expression_attribute_values(
+                ":delivery",
+                AttributeValue::M(serde_dynamo::to_item(delivery)?),
+            )
+            .expression_attribute_values(
+                ":rank",
+                AttributeValue::N(delivery.state.rank().to_string()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(error))
+                if matches!(
+                    error.err(),
+                    UpdateItemError::ConditionalCheckFailedException(_)
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The stored sort key of one of a ticket's messages.
+    async fn entry_key_of(
+        &self,
+        tenant: &TenantId,
+        ticket: &TicketId,
+        message: &MessageId,
+    ) -> Result<Option<String>, StoreError> {
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.tickets_table)
+                .key_condition_expression(
+                    "ticket_id = :ticket AND begins_with(entry_key, :timeline)",
+                )
+                .filter_expression("message_id = :message AND tenant_id = :tenant")
+                .expression_attribute_values(":ticket", AttributeValue::S(ticket.to_string()))
+                .expression_attribute_values(
+                    ":timeline",
+                    AttributeValue::S(TIMELINE_PREFIX.to_owned()),
+                )
+                .expression_attribute_values(":message", AttributeValue::S(message.to_string()))
+                .expression_attribute_values(":tenant", AttributeValue::S(tenant.to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await?;
+            let found = output
+                .items
+                .unwrap_or_default()
+                .into_iter()
+                .find_map(|item| {
+                    item.get("entry_key")
+                        .and_then(|key| key.as_s().ok())
+                        .cloned()
+                });
+            if found.is_some() {
+                return Ok(found);
+            }
+            match output.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(None),
+            }
+        }
     }
 
     /// The customer known by `identity`: through the index in the common case, and after a lost

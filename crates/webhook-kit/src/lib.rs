@@ -9,11 +9,11 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use channels::{Delivery, InboundMessage, SignatureError};
+use channels::{InboundMessage, SignatureError};
 use domain::customer::ChannelIdentity;
 use domain::ticket::{
-    Attachment, Channel, CustomerId, MessageId, Priority, SenderType, Source, Ticket,
-    TicketCustomer, TicketId, TicketStatus, TimelineEntry, Visibility,
+    Attachment, Channel, CustomerId, Delivery, DeliveryState, MessageId, Priority, SenderType,
+    Source, Ticket, TicketCustomer, TicketId, TicketStatus, TimelineEntry, Visibility,
 };
 use http_kit::ApiError;
 use http_kit::clock::{now_ms, now_rfc3339, random_u64};
@@ -109,7 +109,7 @@ impl Provider {
         }
     }
 
-    fn parse(self, body: &[u8]) -> Result<Delivery, channels::ParseError> {
+    fn parse(self, body: &[u8]) -> Result<channels::Delivery, channels::ParseError> {
         match self {
             Self::WhatsApp => channels::meta::parse_whatsapp(body),
             Self::Messenger => channels::meta::parse_messenger(body),
@@ -268,11 +268,27 @@ pub async fn receive_delivery(
         tracing::info!(provider = ?provider, %ignored, "acknowledged without handling");
     }
     for status in &delivery.statuses {
+        let reported = Delivery {
+            state: match status.state {
+                channels::DeliveryState::Sent => DeliveryState::Sent,
+                channels::DeliveryState::Delivered => DeliveryState::Delivered,
+                channels::DeliveryState::Read => DeliveryState::Read,
+                channels::DeliveryState::Failed => DeliveryState::Failed,
+            },
+            error: status.error.clone(),
+            at: status.timestamp,
+        };
+        let recorded = state
+            .tickets
+            .record_delivery(provider.channel(), &status.message_id, &reported)
+            .await
+            .map_err(|error| ApiError::internal("Could not record a delivery state", &error))?;
         tracing::info!(
             provider = ?provider,
             message = %status.message_id,
             state = status.state.as_str(),
             error = ?status.error,
+            recorded,
             "delivery state of an outbound message"
         );
     }
