@@ -1,0 +1,477 @@
+//! How ready a visitor is to buy, scored from everything they said with word-level rules.
+//!
+//! Seed 001 matched substrings of the latest message only, so "know" counted as HOT (it contains
+//! "now") and "I don't want to buy" counted as HOT too. Here the text is split into words
+//! ([`crate::words`]), signals are whole words or phrases, and a negator shortly before a signal
+//! turns it around.
+//!
+//! The rules, in brief:
+//! - every signal has a weight: commitment (buy, purchase, order, sign up…) 50; price questions
+//!   (price, pricing, cost, quote, discount, deal, how much…) 30; urgency (today, this week,
+//!   asap…) and quantities ("3 units", "two licenses") 25; interest (interested, considering,
+//!   tell me more, info, information, details, want, demo…) 15; refusals (not interested, no
+//!   thanks, just browsing, unsubscribe, too expensive…) −40;
+//! - a negator (not, no, never, don't, won't, isn't, without…) up to four words before a signal,
+//!   in the same clause, flips a positive signal to −30 ("I don't want to buy") and cancels a
+//!   refusal ("I'm not just browsing");
+//! - each distinct signal counts once per conversation, so repeating "price?" does not inflate
+//!   the score; the score is the sum clamped to 0–100;
+//! - intent is the score's band: ≥ 50 HOT, ≥ 15 WARM, below that COLD, and NEUTRAL when the
+//!   conversation holds no signal at all ("hi").
+//!
+//! A price question alone is WARM, not HOT: "tell me more about pricing" scores 45, research
+//! rather than a decision; it turns HOT with a commitment, a quantity or a deadline.
+
+use std::collections::HashSet;
+
+use domain::lead::LeadIntent;
+
+use crate::words::{Kind, Token, tokens};
+
+/// A conversation's intent and the 0–100 score it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntentScore {
+    pub intent: LeadIntent,
+    pub score: u8,
+}
+
+/// The score from which a conversation is HOT and, with a way to reach the visitor, a ready lead.
+pub const HOT_SCORE: u8 = 50;
+/// One interest signal on its own makes a conversation WARM.
+pub const WARM_SCORE: u8 = 15;
+/// Seed 002's readiness threshold, the same as HOT on purpose: a ready lead is a HOT one.
+pub const READY_SCORE: u8 = HOT_SCORE;
+
+/// Seed 002's rule: a lead is ready when its score reaches the threshold and it can be reached.
+pub fn is_ready(score: u8, has_email: bool, has_phone: bool) -> bool {
+    score >= READY_SCORE && (has_email || has_phone)
+}
+
+const COMMITMENT: i32 = 50;
+const PRICE: i32 = 30;
+const URGENCY: i32 = 25;
+const QUANTITY: i32 = 25;
+const INTEREST: i32 = 15;
+const REFUSAL: i32 = -40;
+const NEGATED_POSITIVE: i32 = -30;
+/// Phrases matched only so their words are not read as signals or negators: "in order to" is
+/// not an order, "no problem" is not a refusal.
+const GUARD: i32 = 0;
+
+/// Signals as space-separated lower-case words, with their weights.
+const SIGNALS: &[(&str, i32)] = &[
+    ("buy", COMMITMENT),
+    ("buying", COMMITMENT),
+    ("purchase", COMMITMENT),
+    ("purchasing", COMMITMENT),
+    ("order", COMMITMENT),
+    ("ordering", COMMITMENT),
+    ("sign up", COMMITMENT),
+    ("checkout", COMMITMENT),
+    ("place an order", COMMITMENT),
+    ("price", PRICE),
+    ("prices", PRICE),
+    ("pricing", PRICE),
+    ("cost", PRICE),
+    ("costs", PRICE),
+    ("quote", PRICE),
+    ("quotation", PRICE),
+    ("deal", PRICE),
+    ("discount", PRICE),
+    ("discounts", PRICE),
+    ("how much", PRICE),
+    ("invoice", PRICE),
+    ("today", URGENCY),
+    ("tomorrow", URGENCY),
+    ("this week", URGENCY),
+    ("this month", URGENCY),
+    ("asap", URGENCY),
+    ("as soon as possible", URGENCY),
+    ("right away", URGENCY),
+    ("right now", URGENCY),
+    ("immediately", URGENCY),
+    ("urgent", URGENCY),
+    ("urgently", URGENCY),
+    ("interested", INTEREST),
+    ("considering", INTEREST),
+    ("tell me more", INTEREST),
+    ("more about", INTEREST),
+    ("learn more", INTEREST),
+    ("info", INTEREST),
+    ("information", INTEREST),
+    ("details", INTEREST),
+    ("want", INTEREST),
+    ("wanna", INTEREST),
+    ("would like", INTEREST),
+    ("i'd like", INTEREST),
+    ("looking for", INTEREST),
+    ("demo", INTEREST),
+    ("trial", INTEREST),
+    ("options", INTEREST),
+    ("availability", INTEREST),
+    ("maybe", INTEREST),
+    ("not interested", REFUSAL),
+    ("no interest", REFUSAL),
+    ("no thanks", REFUSAL),
+    ("no thank you", REFUSAL),
+    ("just browsing", REFUSAL),
+    ("just looking", REFUSAL),
+    ("unsubscribe", REFUSAL),
+    ("stop messaging", REFUSAL),
+    ("not for me", REFUSAL),
+    ("not now", REFUSAL),
+    ("too expensive", REFUSAL),
+    ("can't afford", REFUSAL),
+    ("cannot afford", REFUSAL),
+    ("waste of time", REFUSAL),
+    ("leave me alone", REFUSAL),
+    ("remove me", REFUSAL),
+    ("spam", REFUSAL),
+    ("in order to", GUARD),
+    ("no problem", GUARD),
+    ("no worries", GUARD),
+    ("never mind", GUARD),
+    ("no doubt", GUARD),
+];
+
+const NEGATORS: &[&str] = &[
+    "not",
+    "no",
+    "never",
+    "don't",
+    "dont",
+    "doesn't",
+    "doesnt",
+    "didn't",
+    "didnt",
+    "won't",
+    "wont",
+    "isn't",
+    "isnt",
+    "aren't",
+    "arent",
+    "wasn't",
+    "wasnt",
+    "wouldn't",
+    "wouldnt",
+    "shouldn't",
+    "neither",
+    "nor",
+    "nobody",
+    "nothing",
+    "without",
+];
+/// How far back a negator reaches: "I do not really want to buy" still negates "want".
+const NEGATION_WINDOW: usize = 4;
+/// Words that start a new thought, which a negator does not reach across ("no idea but I'll buy").
+const CONTRASTS: &[&str] = &["but", "however", "although", "though", "yet"];
+
+const NUMBER_WORDS: &[&str] = &[
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "twenty", "fifty", "hundred", "dozen", "several",
+];
+const UNITS: &[&str] = &[
+    "unit",
+    "units",
+    "piece",
+    "pieces",
+    "pcs",
+    "item",
+    "items",
+    "box",
+    "boxes",
+    "pack",
+    "packs",
+    "pair",
+    "pairs",
+    "case",
+    "cases",
+    "bottle",
+    "bottles",
+    "pallet",
+    "pallets",
+    "kg",
+    "kilos",
+    "tons",
+    "tonnes",
+    "license",
+    "licenses",
+    "licence",
+    "licences",
+    "seat",
+    "seats",
+    "copy",
+    "copies",
+    "ticket",
+    "tickets",
+    "user",
+    "users",
+    "subscription",
+    "subscriptions",
+    "device",
+    "devices",
+    "room",
+    "rooms",
+    "night",
+    "nights",
+];
+
+/// One signal found in the text.
+struct Hit {
+    /// Identifies the signal for counting it once.
+    id: &'static str,
+    start: usize,
+    len: usize,
+    weight: i32,
+}
+
+/// Scores a whole conversation: pass every visitor turn, oldest first.
+pub fn score<'a>(visitor_turns: impl IntoIterator<Item = &'a str>) -> IntentScore {
+    let mut counted: HashSet<(&'static str, bool)> = HashSet::new();
+    let mut total = 0i32;
+    let mut evidence = false;
+    for turn in visitor_turns {
+        let found = tokens(turn);
+        let hits = hits(&found);
+        let mut consumed = vec![false; found.len()];
+        for hit in &hits {
+            consumed[hit.start..hit.start + hit.len].fill(true);
+        }
+        for hit in hits.iter().filter(|hit| hit.weight != GUARD) {
+            let negated = negated(&found, &consumed, hit.start);
+            let weight = match (negated, hit.weight > 0) {
+                (false, _) => hit.weight,
+                (true, true) => NEGATED_POSITIVE,
+                (true, false) => 0,
+            };
+            if weight != 0 {
+                evidence = true;
+            }
+            if counted.insert((hit.id, negated)) {
+                total += weight;
+            }
+        }
+    }
+    let score = u8::try_from(total.clamp(0, 100)).expect("clamped to 0..=100");
+    IntentScore {
+        intent: band(score, evidence),
+        score,
+    }
+}
+
+/// The intent for `score`; NEUTRAL when nothing was said that tells either way.
+fn band(score: u8, evidence: bool) -> LeadIntent {
+    if !evidence {
+        LeadIntent::Neutral
+    } else if score >= HOT_SCORE {
+        LeadIntent::Hot
+    } else if score >= WARM_SCORE {
+        LeadIntent::Warm
+    } else {
+        LeadIntent::Cold
+    }
+}
+
+/// How far a model's opinion may move the rule score, in points.
+pub const MODEL_SHIFT: u8 = 20;
+
+/// Combines the rule score with a language model's judgement: the score moves toward the
+/// model's band (HOT 80, WARM 35, COLD 0) by at most [`MODEL_SHIFT`] points, NEUTRAL leaves it
+/// alone, and the intent is the band of the moved score.
+///
+/// The bound keeps the visitor's own words in charge: a model can tip a borderline conversation
+/// one band either way, but it cannot make "hi" a HOT (and so ready) lead, nor drop an explicit
+/// "I want to buy 3 units" below HOT.
+pub fn blend(rules: IntentScore, model: LeadIntent) -> IntentScore {
+    let target: i32 = match model {
+        LeadIntent::Neutral => return rules,
+        LeadIntent::Hot => 80,
+        LeadIntent::Warm => 35,
+        LeadIntent::Cold => 0,
+    };
+    let current = i32::from(rules.score);
+    let shift = i32::from(MODEL_SHIFT);
+    let moved = current + (target - current).clamp(-shift, shift);
+    let score = u8::try_from(moved.clamp(0, 100)).expect("clamped to 0..=100");
+    IntentScore {
+        intent: band(score, true),
+        score,
+    }
+}
+
+/// Every signal in `found`, left to right, the longest phrase winning at each position.
+fn hits(found: &[Token<'_>]) -> Vec<Hit> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < found.len() {
+        let best = SIGNALS
+            .iter()
+            .filter(|(phrase, _)| phrase_at(found, i, phrase))
+            .max_by_key(|(phrase, _)| phrase.split(' ').count())
+            .map(|&(phrase, weight)| Hit {
+                id: phrase,
+                start: i,
+                len: phrase.split(' ').count(),
+                weight,
+            })
+            .or_else(|| quantity_at(found, i));
+        match best {
+            Some(hit) => {
+                i += hit.len;
+                out.push(hit);
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+fn phrase_at(found: &[Token<'_>], at: usize, phrase: &str) -> bool {
+    phrase
+        .split(' ')
+        .enumerate()
+        .all(|(k, word)| found.get(at + k).is_some_and(|t| t.is_word(word)))
+}
+
+/// "3 units", "two licenses", "12 boxes": an amount of something is an order taking shape.
+fn quantity_at(found: &[Token<'_>], at: usize) -> Option<Hit> {
+    let amount = found.get(at)?;
+    let is_amount = amount.kind == Kind::Number
+        || (amount.kind == Kind::Word && NUMBER_WORDS.contains(&amount.norm.as_str()));
+    let unit = found.get(at + 1)?;
+    (is_amount && unit.kind == Kind::Word && UNITS.contains(&unit.norm.as_str())).then_some(Hit {
+        id: "quantity",
+        start: at,
+        len: 2,
+        weight: QUANTITY,
+    })
+}
+
+/// Whether a negator stands within [`NEGATION_WINDOW`] words before `start` in the same clause.
+/// Words that belong to another matched phrase ("no thanks") are not negators.
+fn negated(found: &[Token<'_>], consumed: &[bool], start: usize) -> bool {
+    for j in (start.saturating_sub(NEGATION_WINDOW)..start).rev() {
+        let token = &found[j];
+        if token.kind == Kind::Break || CONTRASTS.contains(&token.norm.as_str()) {
+            return false;
+        }
+        if !consumed[j] && token.kind == Kind::Word && NEGATORS.contains(&token.norm.as_str()) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(text: &str) -> IntentScore {
+        score([text])
+    }
+
+    #[test]
+    fn bands_follow_the_documented_weights() {
+        let cases = [
+            ("hi", LeadIntent::Neutral, 0),
+            ("I know", LeadIntent::Neutral, 0),
+            ("I'm interested", LeadIntent::Warm, 15),
+            ("information please", LeadIntent::Warm, 15),
+            ("what's the price?", LeadIntent::Warm, 30),
+            ("tell me more about pricing", LeadIntent::Warm, 45),
+            ("I want to buy", LeadIntent::Hot, 65),
+            ("price for 10 units", LeadIntent::Hot, 55),
+            ("not interested", LeadIntent::Cold, 0),
+        ];
+        for (text, intent, points) in cases {
+            assert_eq!(
+                of(text),
+                IntentScore {
+                    intent,
+                    score: points
+                },
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn substrings_are_not_signals() {
+        // Each hides a signal inside a longer word: know/now, reorder/order, priceless/price.
+        for text in [
+            "I know",
+            "known issue",
+            "reordering shelves",
+            "priceless",
+            "buyer's guide",
+        ] {
+            assert_eq!(of(text).intent, LeadIntent::Neutral, "{text}");
+        }
+    }
+
+    #[test]
+    fn negators_flip_or_cancel_signals_within_the_clause() {
+        assert_eq!(of("I don't want to buy").intent, LeadIntent::Cold);
+        assert_eq!(of("I do not really want to buy").intent, LeadIntent::Cold);
+        assert_eq!(of("never going to order").intent, LeadIntent::Cold);
+        // Across a clause break or a contrast, the negator no longer applies.
+        assert_eq!(of("No, I want to buy").intent, LeadIntent::Hot);
+        assert_eq!(of("no idea yet but I will buy").intent, LeadIntent::Hot);
+        // A negated refusal is not a refusal.
+        assert_eq!(of("I'm not just browsing").intent, LeadIntent::Neutral);
+        // Words of a matched phrase do not negate what follows.
+        assert_eq!(of("no problem, buy it").intent, LeadIntent::Hot);
+        assert_eq!(of("never mind the colour I'll buy").intent, LeadIntent::Hot);
+    }
+
+    #[test]
+    fn guards_keep_common_phrases_from_counting() {
+        assert_eq!(of("in order to compare").intent, LeadIntent::Neutral);
+    }
+
+    #[test]
+    fn quantities_count_only_with_a_unit() {
+        assert_eq!(of("3 units").score, QUANTITY as u8);
+        assert_eq!(of("two licenses").score, QUANTITY as u8);
+        assert_eq!(of("3 questions").intent, LeadIntent::Neutral);
+    }
+
+    #[test]
+    fn a_signal_repeated_counts_once_and_the_whole_conversation_counts() {
+        assert_eq!(score(["price?", "price?", "price?"]).score, 30);
+        let turns = ["hi", "how much is it?", "I'd like to order 2 boxes today"];
+        assert_eq!(score(turns).intent, LeadIntent::Hot);
+        // A later refusal pulls an earlier interest down.
+        assert_eq!(
+            score(["tell me more", "actually no thanks"]).intent,
+            LeadIntent::Cold
+        );
+    }
+
+    #[test]
+    fn readiness_needs_the_score_and_a_way_to_reach_the_visitor() {
+        assert!(is_ready(50, true, false));
+        assert!(is_ready(80, false, true));
+        assert!(!is_ready(49, true, true));
+        assert!(!is_ready(100, false, false));
+    }
+
+    #[test]
+    fn the_model_moves_the_score_a_bounded_amount() {
+        let hi = of("hi");
+        assert_eq!(blend(hi, LeadIntent::Neutral), hi);
+        assert_eq!(
+            blend(hi, LeadIntent::Hot),
+            IntentScore {
+                intent: LeadIntent::Warm,
+                score: 20
+            }
+        );
+        let pricing = of("tell me more about pricing");
+        assert_eq!(blend(pricing, LeadIntent::Hot).intent, LeadIntent::Hot);
+        assert_eq!(blend(pricing, LeadIntent::Cold).score, 25);
+        let buying = of("I want to buy 3 units this week");
+        assert_eq!(blend(buying, LeadIntent::Cold).intent, LeadIntent::Hot);
+        assert_eq!(blend(buying, LeadIntent::Cold).score, 80);
+    }
+}
