@@ -5,6 +5,7 @@
 //! The tests run under `make test`, which starts moto and sets `AWS_ENDPOINT_URL`.
 //! The event tests also use the Kafka broker it starts (see [`kafka`]).
 
+pub mod desk;
 pub mod kafka;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -4,101 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use axum::Router;
 use axum::http::{Method, StatusCode};
 use domain::ticket::TicketStatus;
 use serde_json::{Value, json};
-use tests::{Auth, KEY_A, Stack, call_as};
-
-/// A signed-in stack: the router and the demo agents' tokens.
-struct Desk {
-    stack: Stack,
-    app: Router,
-    ana: String,
-    gina: String,
-}
-
-impl Desk {
-    async fn new() -> Self {
-        let stack = Stack::new().await;
-        let app = stack.app();
-        let ana = stack.token("ana").await;
-        let gina = stack.token("gina").await;
-        Self {
-            stack,
-            app,
-            ana,
-            gina,
-        }
-    }
-
-    /// A request with the tenant's API key, as a website or chatbot sends it.
-    async fn as_widget(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let body = body.map(|body| body.to_string());
-        call_as(&self.app, method, path, Auth::Key(KEY_A), body.as_deref()).await
-    }
-
-    async fn as_ana(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let body = body.map(|body| body.to_string());
-        call_as(
-            &self.app,
-            method,
-            path,
-            Auth::Bearer(&self.ana),
-            body.as_deref(),
-        )
-        .await
-    }
-
-    /// Opens a ticket for `handle` on WhatsApp with the API key and returns its id.
-    async fn open_ticket(&self, handle: &str, extra: Value) -> String {
-        let mut body = json!({
-            "source": {"channel": "whatsapp"},
-            "customer": {"channel_identity": handle, "name": "Customer"},
-            "subject": format!("Help for {handle}"),
-            "initial_message": "Hello, I need help",
-        });
-        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-            body.extend(extra.clone());
-        }
-        let (status, created) = self
-            .as_widget(Method::POST, "/api/tickets/create", Some(body))
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        created["ticket_id"].as_str().unwrap().to_owned()
-    }
-
-    async fn set_status(&self, ticket: &str, status: TicketStatus) -> (StatusCode, Value) {
-        self.as_ana(
-            Method::PUT,
-            &format!("/api/tickets/{ticket}"),
-            Some(json!({"status": status.as_str()})),
-        )
-        .await
-    }
-
-    async fn item_count(&self) -> usize {
-        self.stack
-            .items(&self.stack.backend.tables.tickets)
-            .await
-            .len()
-            + self
-                .stack
-                .items(&self.stack.backend.tables.customers)
-                .await
-                .len()
-            + self
-                .stack
-                .items(&self.stack.backend.tables.claims)
-                .await
-                .len()
-    }
-}
+use tests::desk::Desk;
+use tests::{Auth, KEY_A, call_as};
 
 #[tokio::test]
 async fn a_ticket_is_created_read_and_polled_with_the_seed_shapes() {
@@ -238,7 +148,7 @@ async fn every_transition_the_state_machine_allows_succeeds_and_the_rest_answer_
                 let (status, body) = desk.set_status(&ticket, step).await;
                 assert_eq!(status, StatusCode::OK, "reaching {from}: {body}");
             }
-            let before = desk.item_count().await;
+            let before = desk.stored_items().await;
             let (status, body) = desk.set_status(&ticket, *to).await;
             if from.can_become(*to) {
                 assert_eq!(status, StatusCode::OK, "{from} → {to}: {body}");
@@ -256,7 +166,7 @@ async fn every_transition_the_state_machine_allows_succeeds_and_the_rest_answer_
                     format!("a ticket cannot go from '{from}' to '{to}'")
                 );
                 assert_eq!(
-                    desk.item_count().await,
+                    desk.stored_items().await,
                     before,
                     "a refused change writes nothing"
                 );
@@ -287,7 +197,7 @@ async fn a_customer_writing_on_a_resolved_ticket_reopens_it_and_a_closed_one_ref
         desk.set_status(&ticket, TicketStatus::Closed).await.0,
         StatusCode::OK
     );
-    let before = desk.item_count().await;
+    let before = desk.stored_items().await;
     let (status, body) = desk
         .as_widget(
             Method::POST,
@@ -297,7 +207,7 @@ async fn a_customer_writing_on_a_resolved_ticket_reopens_it_and_a_closed_one_ref
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "ticket_closed");
-    assert_eq!(desk.item_count().await, before);
+    assert_eq!(desk.stored_items().await, before);
     // Agents can still leave an internal note on a closed ticket.
     let (status, _) = desk
         .as_ana(
@@ -646,7 +556,7 @@ async fn one_customer_per_channel_identity_even_under_concurrent_first_contact()
 async fn missing_and_foreign_tickets_answer_404_and_nothing_is_written() {
     let desk = Desk::new().await;
     let ticket = desk.open_ticket("+15550004", json!({})).await;
-    let before = desk.item_count().await;
+    let before = desk.stored_items().await;
     for id in ["tkt_000000000000", ticket.as_str()] {
         let token = if id == ticket { &desk.gina } else { &desk.ana };
         let bearer = Auth::Bearer(token);
@@ -687,7 +597,7 @@ async fn missing_and_foreign_tickets_answer_404_and_nothing_is_written() {
         .await;
     assert_eq!(read["assigned_agent_id"], "ana");
     assert_eq!(
-        desk.item_count().await,
+        desk.stored_items().await,
         before + 1,
         "one assignment event, nothing else"
     );
@@ -697,7 +607,7 @@ async fn missing_and_foreign_tickets_answer_404_and_nothing_is_written() {
 async fn assignment_checks_the_agent_in_cognito() {
     let desk = Desk::new().await;
     let ticket = desk.open_ticket("+15550005", json!({})).await;
-    let before = desk.item_count().await;
+    let before = desk.stored_items().await;
     for (agent, expected) in [
         ("nobody", StatusCode::UNPROCESSABLE_ENTITY),
         ("gina", StatusCode::UNPROCESSABLE_ENTITY),
@@ -726,7 +636,7 @@ async fn assignment_checks_the_agent_in_cognito() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(desk.item_count().await, before);
+    assert_eq!(desk.stored_items().await, before);
 
     let (status, body) = desk
         .as_ana(
@@ -771,7 +681,7 @@ async fn bad_input_gets_a_named_4xx_and_writes_nothing() {
     let desk = Desk::new().await;
     let ticket = desk.open_ticket("+15550006", json!({})).await;
     desk.open_ticket("+15550007", json!({})).await;
-    let before = desk.item_count().await;
+    let before = desk.stored_items().await;
     let create = "/api/tickets/create";
     let message = format!("/api/tickets/{ticket}/message");
     let update = format!("/api/tickets/{ticket}");
@@ -836,7 +746,7 @@ async fn bad_input_gets_a_named_4xx_and_writes_nothing() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(desk.item_count().await, before, "no partial writes");
+    assert_eq!(desk.stored_items().await, before, "no partial writes");
 }
 
 /// Runs the futures as concurrent tasks (real parallel requests) and returns their outputs.

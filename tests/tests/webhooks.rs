@@ -9,7 +9,8 @@ use channels::signature::{META_SIGNATURE_HEADER, X_SIGNATURE_HEADER, sign_meta, 
 use devserver::demo::CHANNEL_ACCOUNTS;
 use domain::ticket::Channel;
 use serde_json::{Value, json};
-use tests::{Auth, KEY_A, Stack, call_as, repo_root, send};
+use tests::desk::Desk;
+use tests::{Auth, KEY_A, call_as, repo_root, send};
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(
@@ -59,53 +60,6 @@ fn whatsapp_text(from: &str, id: &str, text: &str) -> String {
         }}]}]
     })
     .to_string()
-}
-
-struct Desk {
-    stack: Stack,
-    app: Router,
-    ana: String,
-}
-
-impl Desk {
-    async fn new() -> Self {
-        let stack = Stack::new().await;
-        let app = stack.app();
-        let ana = stack.token("ana").await;
-        Self { stack, app, ana }
-    }
-
-    async fn tickets(&self, query: &str) -> Vec<Value> {
-        let (status, page) = call_as(
-            &self.app,
-            Method::GET,
-            &format!("/api/tickets/?limit=100&{query}"),
-            Auth::Bearer(&self.ana),
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{page}");
-        page["tickets"].as_array().unwrap().clone()
-    }
-
-    async fn timeline(&self, ticket: &str) -> Vec<Value> {
-        let (status, read) = call_as(
-            &self.app,
-            Method::GET,
-            &format!("/api/tickets/{ticket}"),
-            Auth::Bearer(&self.ana),
-            None,
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{read}");
-        read["timeline"].as_array().unwrap().clone()
-    }
-
-    async fn stored_items(&self) -> usize {
-        let tables = &self.stack.backend.tables;
-        self.stack.items(&tables.tickets).await.len()
-            + self.stack.items(&tables.customers).await.len()
-    }
 }
 
 #[tokio::test]
