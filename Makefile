@@ -22,7 +22,9 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_API_KEYS_TABLE=frontdesk-local-ApiKeys \
 	DYNAMODB_TICKETS_TABLE=frontdesk-local-Tickets \
 	DYNAMODB_CUSTOMERS_TABLE=frontdesk-local-Customers \
-	DYNAMODB_CHANNEL_ACCOUNTS_TABLE=frontdesk-local-ChannelAccounts
+	DYNAMODB_CHANNEL_ACCOUNTS_TABLE=frontdesk-local-ChannelAccounts \
+	DYNAMODB_LEAD_ANALYTICS_TABLE=frontdesk-local-LeadAnalytics \
+	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants
 
 .PHONY: help dev token events test check fmt clippy unit-and-integration validate-template build tools clean
 

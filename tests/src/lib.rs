@@ -8,6 +8,7 @@
 pub mod desk;
 pub mod kafka;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use auth::AgentAuth;
@@ -15,6 +16,7 @@ use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use chat_kit::{ChatLimits, ChatService};
 use devserver::cognito::{self, LocalPool, SignIn};
 use http_body_util::BodyExt;
 use serde_json::Value;
@@ -60,6 +62,9 @@ impl Stack {
         devserver::demo::seed_channel_accounts(&backend.channel_accounts())
             .await
             .expect("demo channel accounts are stored");
+        devserver::demo::seed_tenant_profiles(&backend.tenants())
+            .await
+            .expect("demo tenant profiles are stored");
         let cognito = CognitoClient::new(backend.sdk_config());
         let pool = cognito::ensure_pool(&cognito, &format!("{prefix}pool"))
             .await
@@ -77,9 +82,19 @@ impl Stack {
         }
     }
 
-    /// The whole product's router, as `make dev` serves it.
+    /// The whole product's router, as `make dev` serves it (built-in assistant, default limits).
     pub fn app(&self) -> Router {
-        devserver::app(&self.backend, &self.agents)
+        self.app_with(self.chat(ChatLimits::default()))
+    }
+
+    /// The whole product's router with the chat routes' service given.
+    pub fn app_with(&self, chat: ChatService) -> Router {
+        devserver::app(&self.backend, &self.agents, chat)
+    }
+
+    /// The chat routes' service with the built-in assistant and `limits`.
+    pub fn chat(&self, limits: ChatLimits) -> ChatService {
+        ChatService::new(&self.backend, Arc::new(assistant::BuiltIn), limits)
     }
 
     /// A fresh ID token of a demo agent (`ana`, `adam`, `gina`, `olga`), issued by moto.

@@ -247,9 +247,98 @@ const EXPECTATIONS: &[Expectation] = &[
                 .is_some_and(|text| text.ends_with("created. An agent will respond shortly."))
         },
     },
+    Expectation {
+        file: "chat-respond/hot-visitor.json",
+        status: StatusCode::OK,
+        check: |body| body["intent"] == "HOT" && body["response"].is_string(),
+    },
+    Expectation {
+        file: "chat-respond/unknown-source.json",
+        status: StatusCode::BAD_REQUEST,
+        check: |body| {
+            body["detail"]
+                == "unknown source 'fax'; expected one of: website, whatsapp, instagram, messenger"
+        },
+    },
+    Expectation {
+        file: "lead-create/create-lead.json",
+        status: StatusCode::CREATED,
+        check: |body| {
+            body["intent"] == "WARM"
+                && body["name"] == "Test Lead"
+                && body["messages"] == serde_json::json!([])
+        },
+    },
+    Expectation {
+        file: "lead-create/invalid-email.json",
+        status: StatusCode::BAD_REQUEST,
+        check: |body| body["code"] == "invalid_email",
+    },
+    Expectation {
+        file: "lead-get/get-lead.json",
+        status: StatusCode::OK,
+        check: |body| body["email"] == "test@example.com" && body["source"] == "website",
+    },
+    Expectation {
+        file: "lead-get/missing-lead.json",
+        status: StatusCode::NOT_FOUND,
+        check: |body| body["detail"] == "Lead not found",
+    },
+    Expectation {
+        file: "lead-update/mark-contacted.json",
+        status: StatusCode::OK,
+        check: |body| body["status"] == "contacted",
+    },
+    Expectation {
+        file: "lead-update/unknown-status.json",
+        status: StatusCode::BAD_REQUEST,
+        check: |body| body["code"] == "invalid_status",
+    },
+    Expectation {
+        file: "analytics-summary/summary.json",
+        status: StatusCode::OK,
+        check: |body| {
+            body["leads_captured"] == 5 && body["hot_leads"] == 1 && body["warm_leads"] == 1
+        },
+    },
+    Expectation {
+        file: "chatbot-session/new-session.json",
+        status: StatusCode::OK,
+        check: |body| {
+            body["sessionId"].is_string()
+                && body["messages"] == serde_json::json!([])
+                && body["realtor"]["domain"] == "acme.example"
+        },
+    },
+    Expectation {
+        file: "chatbot-session/missing-api-key.json",
+        status: StatusCode::UNAUTHORIZED,
+        check: |body| body["code"] == "unauthorized" && body["error"].is_string(),
+    },
+    Expectation {
+        file: "chatbot-session-internal/new-session.json",
+        status: StatusCode::OK,
+        check: |body| body["realtor"]["email"] == "sales@acme.example",
+    },
+    Expectation {
+        file: "chatbot-chat/message.json",
+        status: StatusCode::OK,
+        check: |body| body["message"].is_string() && body["sessionId"].is_string(),
+    },
+    Expectation {
+        file: "chatbot-chat/invalid-session.json",
+        status: StatusCode::FORBIDDEN,
+        check: |body| body["error"] == "Invalid session",
+    },
+    Expectation {
+        file: "chatbot-chat-internal/message.json",
+        status: StatusCode::OK,
+        check: |body| body["message"].is_string(),
+    },
 ];
 
 fn function_app(stack: &Stack, function: &str) -> Router {
+    let chat = stack.chat(chat_kit::ChatLimits::default());
     match function {
         "lead-capture" => lead_capture::app(&stack.backend),
         "lead-update-conversation" => lead_update_conversation::app(&stack.backend),
@@ -270,6 +359,19 @@ fn function_app(stack: &Stack, function: &str) -> Router {
         "webhook-instagram" => webhook_instagram::app(&stack.backend),
         "webhook-twitter" => webhook_twitter::app(&stack.backend),
         "webhook-chatbot" => webhook_chatbot::app(&stack.backend),
+        "chat-respond" => chat_respond::app(&stack.backend, &stack.agents, chat.clone()),
+        "lead-create" => lead_create::app(&stack.backend, &stack.agents, chat.clone()),
+        "lead-get" => lead_get::app(&stack.backend, &stack.agents, chat.clone()),
+        "lead-update" => lead_update::app(&stack.backend, &stack.agents, chat.clone()),
+        "analytics-summary" => analytics_summary::app(&stack.backend, &stack.agents, chat.clone()),
+        "chatbot-session" => chatbot_session::app(&stack.backend, &stack.agents, chat.clone()),
+        "chatbot-session-internal" => {
+            chatbot_session_internal::app(&stack.backend, &stack.agents, chat.clone())
+        }
+        "chatbot-chat" => chatbot_chat::app(&stack.backend, &stack.agents, chat.clone()),
+        "chatbot-chat-internal" => {
+            chatbot_chat_internal::app(&stack.backend, &stack.agents, chat.clone())
+        }
         other => panic!("events/{other}/ has no function to replay it through"),
     }
 }
@@ -297,7 +399,7 @@ async fn every_sample_event_replays_with_its_documented_answer() {
 
     let stack = Stack::new().await;
     // Placeholders a person replaces before `sam local invoke`: an agent's fresh token, and the
-    // ids the ticket-creation event produced.
+    // ids earlier events produced (a ticket, a lead, widget sessions).
     let mut placeholders: Vec<(String, String)> = Vec::new();
     for agent in ["ana", "adam", "gina"] {
         placeholders.push((
@@ -325,13 +427,23 @@ async fn every_sample_event_replays_with_its_documented_answer() {
             "{}: unexpected body {body}",
             expectation.file
         );
-        if expectation.file == "ticket-create/create-ticket.json" {
-            for (placeholder, value) in [
+        let produced: &[(&str, &Value)] = match expectation.file {
+            "ticket-create/create-ticket.json" => &[
                 ("{{ticket_id}}", &body["ticket_id"]),
                 ("{{customer_id}}", &body["customer"]["internal_id"]),
-            ] {
-                placeholders.push((placeholder.to_owned(), value.as_str().unwrap().to_owned()));
+            ],
+            "lead-create/create-lead.json" => &[("{{lead_id}}", &body["id"])],
+            "chatbot-session/new-session.json" => &[("{{session_id}}", &body["sessionId"])],
+            "chatbot-session-internal/new-session.json" => {
+                &[("{{internal_session_id}}", &body["sessionId"])]
             }
+            _ => &[],
+        };
+        for (placeholder, value) in produced {
+            placeholders.push((
+                (*placeholder).to_owned(),
+                value.as_str().unwrap().to_owned(),
+            ));
         }
     }
 }

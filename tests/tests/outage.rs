@@ -18,7 +18,13 @@ async fn broken_backend() -> Backend {
 async fn failures_of_dynamodb_are_clean_json_errors() {
     // A working Cognito pool, so agents' tokens verify and only DynamoDB is down.
     let stack = Stack::new().await;
-    let app = devserver::app(&broken_backend().await, &stack.agents);
+    let broken = broken_backend().await;
+    let chat = chat_kit::ChatService::new(
+        &broken,
+        std::sync::Arc::new(assistant::BuiltIn),
+        chat_kit::ChatLimits::default(),
+    );
+    let app = devserver::app(&broken, &stack.agents, chat);
     let (status, body) = call(
         &app,
         Method::POST,

@@ -37,6 +37,7 @@ const SAMPLES: &[(&str, &[&[EventKind]])] = &[
             &[LeadUpdated],
             &[LeadUpdated, LeadIntentChanged, LeadBecameReady],
             &[LeadUpdated, LeadConverted],
+            &[LeadMessageAdded],
         ],
     ),
 ];
@@ -110,4 +111,10 @@ fn events_carry_their_aggregate_and_what_changed() {
     assert_eq!(leads[0][0].aggregate_id, "lead_1795381200000_k3j5h2a");
     assert_eq!(leads[2][1].data["to"], "HOT");
     assert_eq!(leads[2][1].data["from"], serde_json::Value::Null);
+    assert_eq!(
+        leads[4][0].aggregate_id,
+        "lead_s_3f0c2a8e-4b1d-4c6e-9a7f-2d5b8e1c0a93"
+    );
+    assert_eq!(leads[4][0].data["role"], "user");
+    assert_eq!(leads[4][0].data["content"], "Do you have two-person tents?");
 }

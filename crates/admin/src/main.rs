@@ -1,18 +1,24 @@
 //! `frontdesk-admin`: what an operator needs besides the API — issuing and revoking tenant API
-//! keys, connecting channel accounts for the webhooks, and creating the tables outside
+//! keys, setting a tenant's profile, connecting channel accounts for the webhooks, and creating
+//! the tables outside
 //! CloudFormation. Reads the same variables as the
 //! functions (`DYNAMODB_*_TABLE`, the standard AWS ones).
 
 use auth::IssuedKey;
 use auth::api_key::hash_key;
-use domain::TenantId;
 use domain::ticket::Channel;
+use domain::{TenantId, TenantProfile};
 use store::channel_accounts::ChannelAccount;
 use store::{Backend, tables};
 
 const USAGE: &str = "usage:
-  frontdesk-admin create-api-key --tenant <tenant-id> [--label <text>]
-      prints a new key once; only its SHA-256 is stored
+  frontdesk-admin create-api-key --tenant <tenant-id> [--label <text>] [--allowed-origin <origin>]...
+      prints a new key once; only its SHA-256 is stored. With --allowed-origin (repeatable, e.g.
+      https://shop.example) browsers may use the key only from those origins
+  frontdesk-admin configure-tenant --tenant <tenant-id> --name <business name> [--domain <domain>]
+      [--email <address>] [--topic <topic>]... [--notify <address>]...
+      what the widget shows, the topics the assistant keeps to (none: any) and who hears about
+      ready leads; saving again replaces the profile
   frontdesk-admin revoke-api-key <key>
       deletes the key; functions stop accepting it within a minute
   frontdesk-admin connect-channel --tenant <tenant-id> --channel <whatsapp|facebook|instagram|twitter>
@@ -34,7 +40,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let tenant = TenantId::parse(tenant)?;
             let label = flag(rest, "--label").unwrap_or("api key");
-            let issued = IssuedKey::generate(tenant, label, http_kit::clock::now_ms());
+            let mut issued = IssuedKey::generate(tenant, label, http_kit::clock::now_ms());
+            issued.record.allowed_origins = flags(rest, "--allowed-origin")
+                .into_iter()
+                .map(|origin| origin.trim_end_matches('/').to_owned())
+                .collect();
             if !backend().await?.api_keys().insert(&issued.record).await? {
                 return Err("a key with this hash already exists; run again".into());
             }
@@ -43,6 +53,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "tenant {} key {}… stored; this is the only time the key is shown",
                 issued.record.tenant_id, issued.record.key_prefix
             );
+        }
+        ["configure-tenant", rest @ ..] => {
+            let required = |name| flag(rest, name).unwrap_or_else(|| usage());
+            let owned = |values: Vec<&str>| values.into_iter().map(str::to_owned).collect();
+            let profile = TenantProfile {
+                name: required("--name").to_owned(),
+                domain: flag(rest, "--domain").map(str::to_owned),
+                email: flag(rest, "--email").map(str::to_owned),
+                allowed_topics: owned(flags(rest, "--topic")),
+                notification_emails: owned(flags(rest, "--notify")),
+                ..TenantProfile::unnamed(TenantId::parse(required("--tenant"))?)
+            };
+            backend().await?.tenants().save(&profile).await?;
+            eprintln!("tenant {} profile saved", profile.tenant_id);
         }
         ["revoke-api-key", key] => {
             backend().await?.api_keys().revoke(&hash_key(key)).await?;
@@ -82,7 +106,13 @@ fn usage() -> ! {
 }
 
 fn flag<'a>(args: &[&'a str], name: &str) -> Option<&'a str> {
+    flags(args, name).into_iter().next()
+}
+
+/// Every value of a repeatable flag, in order.
+fn flags<'a>(args: &[&'a str], name: &str) -> Vec<&'a str> {
     args.windows(2)
-        .find(|pair| pair[0] == name)
+        .filter(|pair| pair[0] == name)
         .map(|pair| pair[1])
+        .collect()
 }

@@ -182,9 +182,9 @@ where
             }
             (None, None) => return Err(not_authenticated()),
         };
-        api_key::tenant_for_key(&ApiKeys::from_ref(state), key)
+        api_key::admit_key(&parts.headers, &ApiKeys::from_ref(state), key)
             .await
-            .map(Self::Key)
+            .map(|grant| Self::Key(grant.tenant))
     }
 }
 

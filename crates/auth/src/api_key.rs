@@ -57,6 +57,7 @@ impl IssuedKey {
             key_prefix: key.chars().take(12).collect(),
             label: label.to_owned(),
             created_at_ms: now_ms,
+            allowed_origins: Vec::new(),
         };
         Self { key, record }
     }
@@ -90,11 +91,39 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     bearer_credential(headers).filter(|token| !token.is_empty())
 }
 
+/// What a verified key allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub tenant: TenantId,
+    /// A short, stable, non-secret name of the key (the start of its hash), for per-key limits.
+    pub key_id: String,
+    pub allowed_origins: Vec<String>,
+}
+
+impl KeyGrant {
+    fn of(record: &ApiKeyRecord) -> Self {
+        Self {
+            tenant: record.tenant_id.clone(),
+            key_id: record.key_hash.chars().take(16).collect(),
+            allowed_origins: record.allowed_origins.clone(),
+        }
+    }
+
+    /// Whether a browser request from `origin` may use the key.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.is_empty()
+            || self
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    }
+}
+
 /// Verifies keys against the table, remembering recent answers.
 #[derive(Clone)]
 pub struct ApiKeys {
     store: ApiKeyStore,
-    cache: Arc<Mutex<HashMap<String, (TenantId, Instant)>>>,
+    cache: Arc<Mutex<HashMap<String, (KeyGrant, Instant)>>>,
 }
 
 impl ApiKeys {
@@ -107,13 +136,19 @@ impl ApiKeys {
 
     /// The tenant a key belongs to; `Ok(None)` for a key that does not exist.
     pub async fn tenant_of(&self, key: &str) -> Result<Option<TenantId>, store::StoreError> {
+        Ok(self.grant_of(key).await?.map(|grant| grant.tenant))
+    }
+
+    /// What a key allows; `Ok(None)` for a key that does not exist.
+    pub async fn grant_of(&self, key: &str) -> Result<Option<KeyGrant>, store::StoreError> {
         let hash = hash_key(key);
-        if let Some(tenant) = self.cached(&hash) {
-            return Ok(Some(tenant));
+        if let Some(grant) = self.cached(&hash) {
+            return Ok(Some(grant));
         }
         let Some(record) = self.store.find(&hash).await? else {
             return Ok(None);
         };
+        let grant = KeyGrant::of(&record);
         let mut cache = self
             .cache
             .lock()
@@ -124,11 +159,11 @@ impl ApiKeys {
                 cache.clear();
             }
         }
-        cache.insert(hash, (record.tenant_id.clone(), Instant::now()));
-        Ok(Some(record.tenant_id))
+        cache.insert(hash, (grant.clone(), Instant::now()));
+        Ok(Some(grant))
     }
 
-    fn cached(&self, hash: &str) -> Option<TenantId> {
+    fn cached(&self, hash: &str) -> Option<KeyGrant> {
         let cache = self
             .cache
             .lock()
@@ -136,7 +171,7 @@ impl ApiKeys {
         cache
             .get(hash)
             .filter(|(_, verified)| verified.elapsed() < CACHE_TTL)
-            .map(|(tenant, _)| tenant.clone())
+            .map(|(grant, _)| grant.clone())
     }
 }
 
@@ -164,7 +199,7 @@ impl<S> FromRef<WithApiKeys<S>> for ApiKeys {
 }
 
 /// The tenant whose valid API key the request carries; any handler taking it answers 401 to a
-/// request without one.
+/// request without one, and 403 to a browser request from an origin the key does not allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant(pub TenantId);
 
@@ -176,22 +211,57 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        KeyCaller::from_request_parts(parts, state)
+            .await
+            .map(|caller| Self(caller.0.tenant))
+    }
+}
+
+/// Like [`Tenant`], with what else the key says (its id, for per-key limits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCaller(pub KeyGrant);
+
+impl<S> FromRequestParts<S> for KeyCaller
+where
+    S: Send + Sync,
+    ApiKeys: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let key = presented_key(&parts.headers).ok_or_else(|| {
             ApiError::unauthorized("Missing API key: send it as X-Api-Key or Authorization: Bearer")
         })?;
-        tenant_for_key(&ApiKeys::from_ref(state), key)
+        admit_key(&parts.headers, &ApiKeys::from_ref(state), key)
             .await
             .map(Self)
     }
 }
 
-/// The tenant of a presented key, or the answer for a request that presented a bad one.
-pub(crate) async fn tenant_for_key(keys: &ApiKeys, key: &str) -> Result<TenantId, ApiError> {
-    match keys.tenant_of(key).await {
-        Ok(Some(tenant)) => Ok(tenant),
-        Ok(None) => Err(ApiError::unauthorized("Invalid API key")),
-        Err(error) => Err(ApiError::internal("Could not verify the API key", &error)),
+/// What a presented key allows, or the answer for a request that presented a bad one or comes
+/// from a browser page on an origin the key does not allow.
+pub(crate) async fn admit_key(
+    headers: &HeaderMap,
+    keys: &ApiKeys,
+    key: &str,
+) -> Result<KeyGrant, ApiError> {
+    let grant = match keys.grant_of(key).await {
+        Ok(Some(grant)) => grant,
+        Ok(None) => return Err(ApiError::unauthorized("Invalid API key")),
+        Err(error) => return Err(ApiError::internal("Could not verify the API key", &error)),
+    };
+    if let Some(origin) = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+        && !grant.allows_origin(origin)
+    {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            format!("Origin {origin} is not allowed to use this API key"),
+        ));
     }
+    Ok(grant)
 }
 
 #[cfg(test)]
@@ -257,6 +327,21 @@ mod tests {
         assert_eq!(one.record.key_hash.len(), 64);
         assert!(!one.record.key_hash.contains(&one.key[KEY_PREFIX.len()..]));
         assert_eq!(one.record.key_prefix, one.key[..12]);
+    }
+
+    #[test]
+    fn origins_are_checked_only_when_the_key_names_some() {
+        let mut grant = KeyGrant {
+            tenant: TenantId::parse("acme").unwrap(),
+            key_id: "abc".into(),
+            allowed_origins: Vec::new(),
+        };
+        assert!(grant.allows_origin("https://anything.example"));
+        grant.allowed_origins = vec!["https://shop.example/".into()];
+        assert!(grant.allows_origin("https://shop.example"));
+        assert!(grant.allows_origin("https://SHOP.example"));
+        assert!(!grant.allows_origin("https://evil.example"));
+        assert!(!grant.allows_origin("https://shop.example.evil.example"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod settings;
 pub mod token;
 
 pub use agents::{AgentAuth, Caller, WithAgents};
-pub use api_key::{ApiKeys, IssuedKey, Tenant, WithApiKeys};
+pub use api_key::{ApiKeys, IssuedKey, KeyCaller, KeyGrant, Tenant, WithApiKeys};
 pub use directory::{AgentDirectory, Assignability, DirectoryError};
 pub use settings::CognitoSettings;
 pub use token::{Agent, Role, TokenError};

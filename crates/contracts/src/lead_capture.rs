@@ -70,6 +70,8 @@ pub struct LeadView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub school: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub major: Option<String>,
@@ -88,9 +90,12 @@ impl From<Lead> for LeadView {
     fn from(lead: Lead) -> Self {
         Self {
             lead_id: lead.lead_id.to_string(),
-            user_id: lead.user_id.to_string(),
-            email: lead.email,
+            // Seed 000's routes only ever see leads with a user id and an email; a lead started
+            // by a chat before it left an address shows them empty rather than failing.
+            user_id: lead.user_id.map(|id| id.to_string()).unwrap_or_default(),
+            email: lead.email.unwrap_or_default(),
             name: lead.name,
+            phone: lead.phone,
             school: lead.school,
             major: lead.major,
             timestamp: lead.timestamp,

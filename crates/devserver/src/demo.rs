@@ -3,11 +3,12 @@
 //! elsewhere.
 
 use auth::IssuedKey;
-use domain::TenantId;
 use domain::ticket::Channel;
+use domain::{TenantId, TenantProfile};
 use store::StoreError;
 use store::api_keys::ApiKeyStore;
 use store::channel_accounts::{ChannelAccount, ChannelAccountStore};
+use store::tenants::TenantStore;
 
 /// A demo tenant and its API key.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +34,39 @@ pub async fn seed(keys: &ApiKeyStore, now_ms: u64) -> Result<(), StoreError> {
         let tenant = TenantId::parse(demo.tenant).expect("demo tenant ids are valid");
         let issued = IssuedKey::from_key(demo.api_key.to_owned(), tenant, "local demo", now_ms);
         keys.insert(&issued.record).await?;
+    }
+    Ok(())
+}
+
+/// The demo tenants' profiles: what their widgets show and what their assistants keep to. Globex
+/// limits its assistant to property topics, so topic refusals can be tried locally.
+pub fn tenant_profiles() -> [TenantProfile; 2] {
+    let tenant = |id: &str| TenantId::parse(id).expect("demo tenant ids are valid");
+    [
+        TenantProfile {
+            name: "Acme Outdoor".to_owned(),
+            domain: Some("acme.example".to_owned()),
+            email: Some("sales@acme.example".to_owned()),
+            notification_emails: vec!["sales@acme.example".to_owned()],
+            ..TenantProfile::unnamed(tenant("acme"))
+        },
+        TenantProfile {
+            name: "Globex Realty".to_owned(),
+            domain: Some("globex.example".to_owned()),
+            email: Some("agents@globex.example".to_owned()),
+            allowed_topics: ["apartment", "house", "rent", "buy", "viewing", "mortgage"]
+                .map(str::to_owned)
+                .to_vec(),
+            notification_emails: vec!["agents@globex.example".to_owned()],
+            ..TenantProfile::unnamed(tenant("globex"))
+        },
+    ]
+}
+
+/// Stores the demo tenants' profiles (saving again replaces them).
+pub async fn seed_tenant_profiles(tenants: &TenantStore) -> Result<(), StoreError> {
+    for profile in tenant_profiles() {
+        tenants.save(&profile).await?;
     }
     Ok(())
 }

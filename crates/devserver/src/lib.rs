@@ -7,11 +7,13 @@ pub mod stream_feed;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
+use chat_kit::ChatService;
 use http_kit::ErrorKey;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-/// Every route of every function, on one router.
-pub fn app(backend: &store::Backend, agents: &auth::AgentAuth) -> Router {
+/// Every route of every function, on one router. `chat` is the chat and lead functions' service
+/// (its assistant engine and limits come from configuration).
+pub fn app(backend: &store::Backend, agents: &auth::AgentAuth, chat: ChatService) -> Router {
     Router::new()
         .merge(lead_capture::app(backend))
         .merge(lead_update_conversation::app(backend))
@@ -32,6 +34,15 @@ pub fn app(backend: &store::Backend, agents: &auth::AgentAuth) -> Router {
         .merge(webhook_instagram::app(backend))
         .merge(webhook_twitter::app(backend))
         .merge(webhook_chatbot::app(backend))
+        .merge(chat_respond::app(backend, agents, chat.clone()))
+        .merge(lead_create::app(backend, agents, chat.clone()))
+        .merge(lead_get::app(backend, agents, chat.clone()))
+        .merge(lead_update::app(backend, agents, chat.clone()))
+        .merge(analytics_summary::app(backend, agents, chat.clone()))
+        .merge(chatbot_session::app(backend, agents, chat.clone()))
+        .merge(chatbot_session_internal::app(backend, agents, chat.clone()))
+        .merge(chatbot_chat::app(backend, agents, chat.clone()))
+        .merge(chatbot_chat_internal::app(backend, agents, chat))
         .fallback(http_kit::errors::route_not_found)
         .layer(axum::middleware::map_response(|response| {
             http_kit::errors::render(ErrorKey::Message, response)
@@ -55,12 +66,22 @@ pub fn cors(allowed_origins: Option<&str>) -> CorsLayer {
     };
     CorsLayer::new()
         .allow_origin(allow_origin)
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::OPTIONS,
+        ])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
             HeaderName::from_static("x-amz-date"),
             HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("idempotency-key"),
         ])
-        .expose_headers([HeaderName::from_static("x-next-cursor")])
+        .expose_headers([
+            HeaderName::from_static("x-next-cursor"),
+            header::RETRY_AFTER,
+        ])
 }

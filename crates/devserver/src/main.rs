@@ -57,9 +57,16 @@ async fn serve() -> Result<(), Error> {
     let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
         return Err("AWS_ENDPOINT_URL is not set: start the local stack with `make dev`".into());
     };
-    let backend = Backend::from_env().await?;
+    let (backend, (engine, limits)) = Backend::from_env_with(|settings| {
+        (
+            assistant::EngineConfig::from_settings(settings),
+            chat_kit::ChatLimits::read(settings),
+        )
+    })
+    .await?;
     tables::ensure_tables(&backend.dynamodb, &backend.tables).await?;
     demo::seed(&backend.api_keys(), http_kit::clock::now_ms()).await?;
+    demo::seed_tenant_profiles(&backend.tenants()).await?;
     demo::seed_channel_accounts(&backend.channel_accounts()).await?;
 
     let cognito_client = aws_sdk_cognitoidentityprovider::Client::new(backend.sdk_config());
@@ -82,7 +89,8 @@ async fn serve() -> Result<(), Error> {
     )?;
 
     let allowed = std::env::var("ALLOWED_ORIGINS").ok();
-    let app = devserver::app(&backend, &agents).layer(devserver::cors(allowed.as_deref()));
+    let chat = chat_kit::ChatService::new(&backend, std::sync::Arc::from(engine.build()), limits);
+    let app = devserver::app(&backend, &agents, chat).layer(devserver::cors(allowed.as_deref()));
     let listener = tokio::net::TcpListener::bind(addr).await?;
 
     let (stop_feed, feed_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -5,8 +5,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::TenantId;
+use crate::conversation::ChatMessage;
 use crate::customer::Customer;
-use crate::lead::{LeadIntent, LeadStatus};
+use crate::lead::{LeadIntent, LeadSource, LeadStatus};
 use crate::ticket::{
     CONTENT_EVENT_LOG, SenderType, Ticket, TicketId, TicketStatus, TimelineEntry, Visibility,
 };
@@ -26,6 +27,7 @@ pub enum EventKind {
     LeadIntentChanged,
     LeadBecameReady,
     LeadConverted,
+    LeadMessageAdded,
 }
 
 /// Which stream of events a kind belongs to (each is one Kafka topic).
@@ -39,7 +41,7 @@ pub enum EventStream {
 }
 
 impl EventKind {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::TicketCreated,
         Self::TicketUpdated,
         Self::TicketStatusChanged,
@@ -52,6 +54,7 @@ impl EventKind {
         Self::LeadIntentChanged,
         Self::LeadBecameReady,
         Self::LeadConverted,
+        Self::LeadMessageAdded,
     ];
 
     /// The dotted name, e.g. `ticket.status_changed` (seed 004 used `ticket.created`,
@@ -70,6 +73,7 @@ impl EventKind {
             Self::LeadIntentChanged => "lead.intent_changed",
             Self::LeadBecameReady => "lead.became_ready",
             Self::LeadConverted => "lead.converted",
+            Self::LeadMessageAdded => "lead.message_added",
         }
     }
 
@@ -80,7 +84,8 @@ impl EventKind {
             | Self::LeadUpdated
             | Self::LeadIntentChanged
             | Self::LeadBecameReady
-            | Self::LeadConverted => EventStream::Leads,
+            | Self::LeadConverted
+            | Self::LeadMessageAdded => EventStream::Leads,
             _ => EventStream::Tickets,
         }
     }
@@ -101,12 +106,16 @@ pub struct DomainEvent {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeadState {
     pub lead_id: String,
-    pub user_id: String,
-    pub email: String,
+    pub source: LeadSource,
+    pub user_id: Option<String>,
+    pub email: Option<String>,
     pub name: Option<String>,
+    pub phone: Option<String>,
     pub intent: Option<LeadIntent>,
-    pub status: Option<LeadStatus>,
+    pub score: u8,
+    pub status: LeadStatus,
     pub is_lead_ready: bool,
+    pub ai_summary: Option<String>,
     pub conversation_ids: Vec<String>,
     /// Epoch milliseconds of the lead's last write: any change moves it.
     pub updated_at: u64,
@@ -250,10 +259,32 @@ pub fn lead_changes(
     if !before.is_lead_ready && after.is_lead_ready {
         events.push(event(EventKind::LeadBecameReady, json!({ "lead": after })));
     }
-    if before.status != Some(LeadStatus::Converted) && after.status == Some(LeadStatus::Converted) {
+    if before.status != LeadStatus::Converted && after.status == LeadStatus::Converted {
         events.push(event(EventKind::LeadConverted, json!({ "lead": after })));
     }
     events
+}
+
+/// A message of a lead's conversation, from the visitor or to them (outbound delivery reads the
+/// assistant's replies on channel conversations from here).
+pub fn lead_message_added(
+    tenant: &TenantId,
+    lead_id: &str,
+    source: LeadSource,
+    message: &ChatMessage,
+) -> DomainEvent {
+    DomainEvent {
+        kind: EventKind::LeadMessageAdded,
+        tenant: tenant.clone(),
+        aggregate_id: lead_id.to_owned(),
+        data: json!({
+            "lead_id": lead_id,
+            "source": source,
+            "role": message.role,
+            "content": message.content,
+            "timestamp": message.timestamp,
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -369,12 +400,16 @@ mod tests {
     fn lead_events_follow_intent_readiness_and_conversion() {
         let lead = LeadState {
             lead_id: "lead_1".into(),
-            user_id: "user_1".into(),
-            email: "a@b.co".into(),
+            source: LeadSource::Form,
+            user_id: Some("user_1".into()),
+            email: Some("a@b.co".into()),
             name: None,
+            phone: None,
             intent: None,
-            status: Some(LeadStatus::New),
+            score: 0,
+            status: LeadStatus::New,
             is_lead_ready: false,
+            ai_summary: None,
             conversation_ids: vec!["conv_1".into()],
             updated_at: 1,
         };
@@ -396,7 +431,7 @@ mod tests {
         let mut hot = lead.clone();
         hot.intent = Some(LeadIntent::Hot);
         hot.is_lead_ready = true;
-        hot.status = Some(LeadStatus::Qualified);
+        hot.status = LeadStatus::Qualified;
         assert_eq!(
             kinds(&lead_changes(&tenant(), Some(&lead), Some(&hot))),
             [
@@ -406,7 +441,7 @@ mod tests {
             ]
         );
         let mut converted = hot.clone();
-        converted.status = Some(LeadStatus::Converted);
+        converted.status = LeadStatus::Converted;
         assert_eq!(
             kinds(&lead_changes(&tenant(), Some(&hot), Some(&converted))),
             [EventKind::LeadUpdated, EventKind::LeadConverted]

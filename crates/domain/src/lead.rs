@@ -31,9 +31,22 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// Where a lead came from: seed 001's channels, seed 002's widget (`chatbot`) and seed 000's
+    /// lead form (`form`).
+    LeadSource, "source" {
+        Website => "website",
+        Whatsapp => "whatsapp",
+        Instagram => "instagram",
+        Messenger => "messenger",
+        Chatbot => "chatbot",
+        Form => "form",
+    }
+);
+
 const MAX_USER_ID_CHARS: usize = 128;
 const MAX_CONVERSATION_ID_CHARS: usize = 256;
-/// Extra lead fields a client may attach (phone, country, program, …), and their bounds. The caps
+/// Extra lead fields a client may attach (country, program, …), and their bounds. The caps
 /// keep a lead item far below DynamoDB's 400 KB item limit whatever a client sends.
 pub const MAX_EXTRA_FIELDS: usize = 30;
 pub const MAX_FIELD_NAME_CHARS: usize = 64;
@@ -47,6 +60,7 @@ const RESERVED_FIELD_NAMES: &[&str] = &[
     "conversationIds",
     "email",
     "name",
+    "phone",
     "school",
     "major",
     "userId",
@@ -166,6 +180,7 @@ pub enum LeadDataError {
 pub struct LeadDetails {
     pub email: Email,
     pub name: Option<String>,
+    pub phone: Option<String>,
     pub school: Option<String>,
     pub major: Option<String>,
     pub user_id: Option<UserId>,
@@ -189,6 +204,7 @@ impl LeadDetails {
             match name.as_str() {
                 "email" => email = Some(string_field(&name, value)?),
                 "name" => details.name = Some(bounded_string(&name, value)?),
+                "phone" => details.phone = Some(bounded_string(&name, value)?),
                 "school" => details.school = Some(bounded_string(&name, value)?),
                 "major" => details.major = Some(bounded_string(&name, value)?),
                 "userId" => {
@@ -210,6 +226,7 @@ impl LeadDetails {
         Ok(Self {
             email: Email::parse(&email).map_err(LeadDataError::InvalidEmail)?,
             name: details.name,
+            phone: details.phone,
             school: details.school,
             major: details.major,
             user_id: details.user_id,
@@ -222,6 +239,7 @@ impl LeadDetails {
 #[derive(Default)]
 struct LeadDetailsBuilder {
     name: Option<String>,
+    phone: Option<String>,
     school: Option<String>,
     major: Option<String>,
     user_id: Option<UserId>,
@@ -284,27 +302,78 @@ fn extra_value(name: &str, value: Value) -> Result<Value, LeadDataError> {
     }
 }
 
-/// A stored lead as seed 000's routes show it.
+/// A lead, whichever route captured it: seed 000's form fields and conversation ids, seed 001's
+/// source and intent, seed 002's pipeline status and readiness. Messages are not part of it: a
+/// conversation of any length is stored message by message beside it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lead {
     pub lead_id: LeadId,
-    pub user_id: UserId,
-    pub email: String,
+    pub source: LeadSource,
+    /// The id a client gave the person (seed 000's `userId`, seed 001's `user_id`).
+    pub user_id: Option<UserId>,
+    pub email: Option<String>,
     pub name: Option<String>,
+    pub phone: Option<String>,
     pub school: Option<String>,
     pub major: Option<String>,
     /// When the lead was captured, epoch milliseconds.
     pub timestamp: u64,
+    /// When the lead last changed, epoch milliseconds.
+    pub updated_at: u64,
     /// The most recently added conversation.
     pub conversation_id: Option<ConversationId>,
     /// Every conversation of this lead, in order of first arrival, without repeats.
     pub conversation_ids: Vec<ConversationId>,
     pub extra: ExtraFields,
+    /// How likely the lead is to buy; `None` until something scored it.
+    pub intent: Option<LeadIntent>,
+    /// The score behind `intent`, 0–100.
+    pub score: u8,
+    pub status: LeadStatus,
+    /// Whether the lead scored high enough and left a way to reach them (seed 002's `isLeadReady`).
+    pub is_lead_ready: bool,
+    /// A summary for the salesperson, written when the lead became ready.
+    pub ai_summary: Option<String>,
+    /// The visitor's first message (seed 002's `message`).
+    pub first_message: Option<String>,
+    /// How many messages the conversation with the lead holds, both sides.
+    pub message_count: u64,
 }
 
 impl Lead {
+    /// A lead with nothing known yet but where it came from.
+    pub fn new(lead_id: LeadId, source: LeadSource, now_ms: u64) -> Self {
+        Self {
+            lead_id,
+            source,
+            user_id: None,
+            email: None,
+            name: None,
+            phone: None,
+            school: None,
+            major: None,
+            timestamp: now_ms,
+            updated_at: now_ms,
+            conversation_id: None,
+            conversation_ids: Vec::new(),
+            extra: ExtraFields::new(),
+            intent: None,
+            score: 0,
+            status: LeadStatus::New,
+            is_lead_ready: false,
+            ai_summary: None,
+            first_message: None,
+            message_count: 0,
+        }
+    }
+
     pub fn tracks(&self, conversation: &ConversationId) -> bool {
         self.conversation_ids.contains(conversation)
+    }
+
+    /// Whether someone can be reached about this lead.
+    pub fn has_contact(&self) -> bool {
+        self.email.is_some() || self.phone.is_some()
     }
 }
 
@@ -378,7 +447,8 @@ mod tests {
         assert_eq!(details.name.as_deref(), Some("Ana"));
         assert_eq!(details.user_id.unwrap().as_str(), "user_1_abc");
         assert_eq!(details.timestamp, Some(1_700_000_000_000));
-        assert_eq!(details.extra["phone"], json!("+34600111222"));
+        assert_eq!(details.phone.as_deref(), Some("+34600111222"));
+        assert_eq!(details.extra["city"], json!("Madrid"));
         assert_eq!(details.extra["newsletter"], json!(true));
         assert!(
             !details.extra.contains_key("state"),
@@ -453,16 +523,9 @@ mod tests {
     fn union_of_conversations_keeps_first_arrival_order() {
         let conv = |s: &str| ConversationId::parse(s).unwrap();
         let lead = |ids: &[&str]| Lead {
-            lead_id: LeadId::from_stored("lead_1".into()),
-            user_id: UserId::parse("u").unwrap(),
-            email: "a@b.co".into(),
-            name: None,
-            school: None,
-            major: None,
-            timestamp: 0,
             conversation_id: ids.last().map(|id| conv(id)),
             conversation_ids: ids.iter().map(|id| conv(id)).collect(),
-            extra: ExtraFields::new(),
+            ..Lead::new(LeadId::from_stored("lead_1".into()), LeadSource::Form, 0)
         };
         let all = all_conversation_ids(&[lead(&["c2", "c1"]), lead(&["c1", "c3"])]);
         assert_eq!(all, vec![conv("c2"), conv("c1"), conv("c3")]);

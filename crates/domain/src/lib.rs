@@ -1,6 +1,8 @@
 //! Frontdesk's domain: entities, value types parsed at the edge, and the rules that hold whatever
 //! stores or transports them. Nothing here knows of AWS, HTTP or Kafka.
 
+pub mod analytics;
+pub mod conversation;
 pub mod customer;
 pub mod email;
 pub mod events;
@@ -12,4 +14,4 @@ pub mod ticket;
 pub mod wire;
 
 pub use email::Email;
-pub use tenant::TenantId;
+pub use tenant::{TenantId, TenantProfile};

@@ -54,6 +54,41 @@ impl From<TenantId> for String {
     }
 }
 
+/// What a tenant tells its visitors and its assistant about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantProfile {
+    pub tenant_id: TenantId,
+    /// The business's name, shown in the widget (seed 002's `realtor.name`).
+    pub name: String,
+    /// The business's website domain (seed 002's `realtor.domain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Where the team can be written to (seed 002's `realtor.email`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The subjects the assistant may discuss; empty means anything.
+    #[serde(default)]
+    pub allowed_topics: Vec<String>,
+    /// Who hears about leads that became ready.
+    #[serde(default)]
+    pub notification_emails: Vec<String>,
+}
+
+impl TenantProfile {
+    /// The profile of a tenant that has not set one: its id stands in for its name.
+    pub fn unnamed(tenant_id: TenantId) -> Self {
+        Self {
+            name: tenant_id.to_string(),
+            tenant_id,
+            domain: None,
+            email: None,
+            allowed_topics: Vec::new(),
+            notification_emails: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,14 @@ pub fn rfc3339_millis(instant: OffsetDateTime) -> String {
     )
 }
 
+/// Epoch milliseconds as RFC 3339 UTC with milliseconds.
+pub fn rfc3339_from_ms(ms: u64) -> String {
+    let nanos = i128::from(ms) * 1_000_000;
+    rfc3339_millis(
+        OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+    )
+}
+
 /// 64 random bits from the operating system, for ids that must not collide.
 pub fn random_u64() -> u64 {
     let mut bytes = [0u8; 8];

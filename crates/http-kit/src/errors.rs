@@ -31,6 +31,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub text: String,
+    /// Seconds after which a refused request may be tried again (`Retry-After`).
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -39,6 +41,15 @@ impl ApiError {
             status,
             code,
             text: text.into(),
+            retry_after_secs: None,
+        }
+    }
+
+    /// 429 with `Retry-After`: the caller is over a rate limit until then.
+    pub fn too_many_requests(text: impl Into<String>, retry_after_secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(retry_after_secs),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", text)
         }
     }
 
@@ -72,6 +83,11 @@ struct PendingError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
+        if let Some(seconds) = self.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         response.extensions_mut().insert(PendingError {
             code: self.code,
             text: self.text,
@@ -149,6 +165,18 @@ mod tests {
         assert_eq!(
             body_of(rendered).await,
             json!({"detail": "Missing required lead data", "code": "missing_lead_data"})
+        );
+    }
+
+    #[tokio::test]
+    async fn rate_limits_say_when_to_return() {
+        let response = ApiError::too_many_requests("Too many messages", 17).into_response();
+        let rendered = render(ErrorKey::Error, response).await;
+        assert_eq!(rendered.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(rendered.headers()[header::RETRY_AFTER], "17");
+        assert_eq!(
+            body_of(rendered).await,
+            json!({"error": "Too many messages", "code": "rate_limited"})
         );
     }
 

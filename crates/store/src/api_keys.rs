@@ -21,6 +21,11 @@ pub struct ApiKeyRecord {
     pub key_prefix: String,
     pub label: String,
     pub created_at_ms: u64,
+    /// The web origins (`https://shop.example`) a browser may use the key from; empty allows any.
+    /// A key embedded in a public widget is visible to anyone, so this is what keeps another
+    /// website from putting it in its own pages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Clone)]

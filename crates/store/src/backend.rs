@@ -5,9 +5,11 @@ use aws_sdk_dynamodb::Client;
 use domain::settings::{Settings, SettingsError};
 
 use crate::TableNames;
+use crate::analytics::AnalyticsStore;
 use crate::api_keys::ApiKeyStore;
 use crate::channel_accounts::ChannelAccountStore;
 use crate::leads::LeadStore;
+use crate::tenants::TenantStore;
 use crate::tickets::TicketStore;
 
 /// One SDK configuration and client per execution environment, shared by every store. Local
@@ -63,6 +65,14 @@ impl Backend {
 
     pub fn channel_accounts(&self) -> ChannelAccountStore {
         ChannelAccountStore::new(self.dynamodb.clone(), &self.tables)
+    }
+
+    pub fn analytics(&self) -> AnalyticsStore {
+        AnalyticsStore::new(self.dynamodb.clone(), &self.tables)
+    }
+
+    pub fn tenants(&self) -> TenantStore {
+        TenantStore::new(self.dynamodb.clone(), &self.tables)
     }
 
     pub fn api_keys(&self) -> ApiKeyStore {

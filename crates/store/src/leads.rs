@@ -18,12 +18,14 @@ use domain::TenantId;
 use domain::events::LeadState;
 use domain::lead::{
     ConversationId, ConversationTracking, ExtraFields, Lead, LeadDetails, LeadId, LeadIntent,
-    LeadStatus, UserId,
+    LeadSource, LeadStatus, UserId,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
+use crate::analytics::tally_write;
 use crate::tables::{LEADS, TableNames};
+use domain::analytics::Tally;
 
 /// How often a creation that lost a race is retried through the update path before giving up.
 const MAX_ATTEMPTS: usize = 5;
@@ -38,47 +40,130 @@ pub struct NewLeadIds {
 
 #[derive(Clone)]
 pub struct LeadStore {
-    client: Client,
-    leads_table: String,
-    claims_table: String,
+    pub(crate) client: Client,
+    pub(crate) leads_table: String,
+    pub(crate) claims_table: String,
+    pub(crate) analytics_table: String,
 }
 
-/// A lead as stored: the domain lead plus its tenant and the composite keys of its indexes.
-#[derive(Debug, Serialize, Deserialize)]
+/// The sort key of a lead's own item; its messages (`chat#…`) sort before it, so a query in
+/// descending order returns the lead first and then its latest messages.
+pub(crate) const LEAD_ENTRY: &str = "lead";
+
+/// A lead as stored: the domain lead plus its tenant, the composite keys of its indexes (absent
+/// when the lead has no user id or email: an index key cannot be empty), and the state of its
+/// conversation (version, session, rate window).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct LeadItem {
-    lead_id: String,
-    tenant_id: String,
-    tenant_user_id: String,
-    tenant_email: String,
-    user_id: String,
-    email: String,
+pub(crate) struct LeadItem {
+    pub lead_id: String,
+    pub entry_key: String,
+    pub tenant_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
+    pub tenant_user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    school: Option<String>,
+    pub tenant_email: Option<String>,
+    #[serde(default = "form_source")]
+    pub source: LeadSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    major: Option<String>,
-    timestamp: u64,
-    updated_at: u64,
+    pub user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    conversation_id: Option<String>,
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub major: Option<String>,
+    pub timestamp: u64,
+    pub updated_at: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
     #[serde(default)]
-    conversation_ids: Vec<String>,
+    pub conversation_ids: Vec<String>,
     #[serde(default)]
-    extra: ExtraFields,
-    /// Seed 001's intent score, once something scored the lead.
+    pub extra: ExtraFields,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    intent: Option<LeadIntent>,
-    /// Seed 002's pipeline status, once the lead is in it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    status: Option<LeadStatus>,
+    pub intent: Option<LeadIntent>,
     #[serde(default)]
-    is_lead_ready: bool,
+    pub score: u8,
+    #[serde(default = "new_status")]
+    pub status: LeadStatus,
+    #[serde(default)]
+    pub is_lead_ready: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_message: Option<String>,
+    #[serde(default)]
+    pub message_count: u64,
+    /// Moves on every write, so a read-decide-write can be conditioned on nothing having changed.
+    #[serde(default)]
+    pub version: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_expires_at: Option<u64>,
+    #[serde(default)]
+    pub rate_window_start: u64,
+    #[serde(default)]
+    pub rate_window_count: u32,
+}
+
+fn form_source() -> LeadSource {
+    LeadSource::Form
+}
+
+fn new_status() -> LeadStatus {
+    LeadStatus::New
 }
 
 impl LeadItem {
-    /// A new lead of `user` holding only what every lead has.
+    /// The stored form of `lead` of `tenant`, with no conversation state yet.
+    pub(crate) fn of(tenant: &TenantId, lead: &Lead) -> Self {
+        Self {
+            lead_id: lead.lead_id.to_string(),
+            entry_key: LEAD_ENTRY.to_owned(),
+            tenant_id: tenant.to_string(),
+            tenant_user_id: lead
+                .user_id
+                .as_ref()
+                .map(|user| tenant_key(tenant, user.as_str())),
+            tenant_email: lead.email.as_ref().map(|email| tenant_key(tenant, email)),
+            source: lead.source,
+            user_id: lead.user_id.as_ref().map(ToString::to_string),
+            email: lead.email.clone(),
+            name: lead.name.clone(),
+            phone: lead.phone.clone(),
+            school: lead.school.clone(),
+            major: lead.major.clone(),
+            timestamp: lead.timestamp,
+            updated_at: lead.updated_at,
+            conversation_id: lead.conversation_id.as_ref().map(ToString::to_string),
+            conversation_ids: lead
+                .conversation_ids
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            extra: lead.extra.clone(),
+            intent: lead.intent,
+            score: lead.score,
+            status: lead.status,
+            is_lead_ready: lead.is_lead_ready,
+            ai_summary: lead.ai_summary.clone(),
+            first_message: lead.first_message.clone(),
+            message_count: lead.message_count,
+            version: 0,
+            session_id: None,
+            session_expires_at: None,
+            rate_window_start: 0,
+            rate_window_count: 0,
+        }
+    }
+
+    /// A new seed 000 lead of `user` holding only what every such lead has.
     fn new(
         tenant: &TenantId,
         user: &UserId,
@@ -86,73 +171,84 @@ impl LeadItem {
         conversation: Option<&ConversationId>,
         ids: &NewLeadIds,
     ) -> Self {
-        Self {
-            lead_id: ids.lead_id.to_string(),
-            tenant_id: tenant.to_string(),
-            tenant_user_id: tenant_key(tenant, user.as_str()),
-            tenant_email: tenant_key(tenant, &email),
-            user_id: user.to_string(),
-            email,
-            name: None,
-            school: None,
-            major: None,
-            timestamp: ids.now_ms,
-            updated_at: ids.now_ms,
-            conversation_id: conversation.map(ToString::to_string),
-            conversation_ids: conversation.iter().map(ToString::to_string).collect(),
-            extra: ExtraFields::new(),
-            intent: None,
-            status: None,
-            is_lead_ready: false,
-        }
+        let lead = Lead {
+            user_id: Some(user.clone()),
+            email: Some(email),
+            conversation_id: conversation.cloned(),
+            conversation_ids: conversation.into_iter().cloned().collect(),
+            ..Lead::new(ids.lead_id.clone(), LeadSource::Form, ids.now_ms)
+        };
+        Self::of(tenant, &lead)
     }
 
-    fn into_lead(self) -> Result<Lead, StoreError> {
-        let user_id = UserId::parse(&self.user_id)
+    pub(crate) fn to_lead(&self) -> Result<Lead, StoreError> {
+        let user_id = self
+            .user_id
+            .as_deref()
+            .map(UserId::parse)
+            .transpose()
             .map_err(|e| StoreError::Malformed(format!("userId {e}")))?;
-        let conversation = |raw: String| {
-            ConversationId::parse(&raw)
+        let conversation = |raw: &String| {
+            ConversationId::parse(raw)
                 .map_err(|e| StoreError::Malformed(format!("conversation id {e}")))
         };
         Ok(Lead {
-            lead_id: LeadId::from_stored(self.lead_id),
+            lead_id: LeadId::from_stored(self.lead_id.clone()),
+            source: self.source,
             user_id,
-            email: self.email,
-            name: self.name,
-            school: self.school,
-            major: self.major,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            school: self.school.clone(),
+            major: self.major.clone(),
             timestamp: self.timestamp,
-            conversation_id: self.conversation_id.map(conversation).transpose()?,
+            updated_at: self.updated_at,
+            conversation_id: self
+                .conversation_id
+                .as_ref()
+                .map(conversation)
+                .transpose()?,
             conversation_ids: self
                 .conversation_ids
-                .into_iter()
+                .iter()
                 .map(conversation)
                 .collect::<Result<_, _>>()?,
-            extra: self.extra,
+            extra: self.extra.clone(),
+            intent: self.intent,
+            score: self.score,
+            status: self.status,
+            is_lead_ready: self.is_lead_ready,
+            ai_summary: self.ai_summary.clone(),
+            first_message: self.first_message.clone(),
+            message_count: self.message_count,
         })
+    }
+
+    fn into_lead(self) -> Result<Lead, StoreError> {
+        self.to_lead()
     }
 }
 
 /// A lead item from a table stream image: its tenant and what its events report on.
-pub(crate) fn stream_state(
-    item: HashMap<String, AttributeValue>,
-) -> Result<(String, LeadState), StoreError> {
-    let stored: LeadItem = serde_dynamo::from_item(item)?;
-    let state = LeadState {
-        lead_id: stored.lead_id,
-        user_id: stored.user_id,
-        email: stored.email,
-        name: stored.name,
-        intent: stored.intent,
-        status: stored.status,
-        is_lead_ready: stored.is_lead_ready,
-        conversation_ids: stored.conversation_ids,
-        updated_at: stored.updated_at,
-    };
-    Ok((stored.tenant_id, state))
+pub(crate) fn stream_state(item: &LeadItem) -> LeadState {
+    LeadState {
+        lead_id: item.lead_id.clone(),
+        source: item.source,
+        user_id: item.user_id.clone(),
+        email: item.email.clone(),
+        name: item.name.clone(),
+        phone: item.phone.clone(),
+        intent: item.intent,
+        score: item.score,
+        status: item.status,
+        is_lead_ready: item.is_lead_ready,
+        ai_summary: item.ai_summary.clone(),
+        conversation_ids: item.conversation_ids.clone(),
+        updated_at: item.updated_at,
+    }
 }
 
-fn tenant_key(tenant: &TenantId, value: &str) -> String {
+pub(crate) fn tenant_key(tenant: &TenantId, value: &str) -> String {
     format!("{tenant}#{value}")
 }
 
@@ -160,11 +256,11 @@ fn user_claim(tenant: &TenantId, user: &UserId) -> String {
     format!("lead-user#{tenant}#{user}")
 }
 
-fn s(value: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
 
-fn decode(item: HashMap<String, AttributeValue>) -> Result<Lead, StoreError> {
+pub(crate) fn decode(item: HashMap<String, AttributeValue>) -> Result<Lead, StoreError> {
     serde_dynamo::from_item::<_, LeadItem>(item)?.into_lead()
 }
 
@@ -174,6 +270,7 @@ impl LeadStore {
             client,
             leads_table: tables.leads.clone(),
             claims_table: tables.claims.clone(),
+            analytics_table: tables.lead_analytics.clone(),
         }
     }
 
@@ -198,6 +295,7 @@ impl LeadStore {
                 name: details.name.clone(),
                 school: details.school.clone(),
                 major: details.major.clone(),
+                phone: details.phone.clone(),
                 timestamp: details.timestamp.unwrap_or(ids.now_ms),
                 extra: details.extra.clone(),
                 ..LeadItem::new(tenant, user, details.email.to_string(), conversation, ids)
@@ -311,15 +409,24 @@ impl LeadStore {
             .condition_expression("attribute_not_exists(leadId)")
             .build()
             .map_err(|e| StoreError::Malformed(e.to_string()))?;
+        let created = item.to_lead()?;
+        let mut writes = vec![
+            TransactWriteItem::builder().put(claim).build(),
+            TransactWriteItem::builder().put(lead).build(),
+        ];
+        writes.extend(tally_write(
+            &self.analytics_table,
+            tenant,
+            &Tally::change(None, &created),
+        )?);
         let result = self
             .client
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(claim).build())
-            .transact_items(TransactWriteItem::builder().put(lead).build())
+            .set_transact_items(Some(writes))
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Some(item.into_lead()?)),
+            Ok(_) => Ok(Some(created)),
             Err(SdkError::ServiceError(error))
                 if matches!(
                     error.err(),
@@ -347,7 +454,8 @@ impl LeadStore {
             .update_item()
             .update_expression(
                 "SET conversationIds = list_append(conversationIds, :new), \
-                 conversationId = :conversation, updatedAt = :now",
+                 conversationId = :conversation, updatedAt = :now, \
+                 version = if_not_exists(version, :zero) + :one",
             )
             .condition_expression(
                 "tenantId = :tenant AND NOT contains(conversationIds, :conversation)",
@@ -355,6 +463,8 @@ impl LeadStore {
             .expression_attribute_values(":new", AttributeValue::L(vec![s(conversation.as_str())]))
             .expression_attribute_values(":conversation", s(conversation.as_str()))
             .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":tenant", s(tenant.as_str()));
         match self.conditional_update(tenant, lead_id, request).await? {
             Update::Applied(lead) => Ok((ConversationTracking::Added, lead)),
@@ -379,6 +489,7 @@ impl LeadStore {
             "email = :email".to_owned(),
             "tenantEmail = :tenantEmail".to_owned(),
             "updatedAt = :now".to_owned(),
+            "version = if_not_exists(version, :zero) + :one".to_owned(),
         ];
         let mut values = HashMap::from([
             (":email".to_owned(), s(details.email.as_str())),
@@ -388,10 +499,13 @@ impl LeadStore {
             ),
             (":now".to_owned(), AttributeValue::N(now_ms.to_string())),
             (":tenant".to_owned(), s(tenant.as_str())),
+            (":zero".to_owned(), AttributeValue::N("0".into())),
+            (":one".to_owned(), AttributeValue::N("1".into())),
         ]);
         let mut names = HashMap::new();
         for (attribute, value) in [
             ("name", &details.name),
+            ("phone", &details.phone),
             ("school", &details.school),
             ("major", &details.major),
         ] {
@@ -452,6 +566,7 @@ impl LeadStore {
         let result = request
             .table_name(&self.leads_table)
             .key("leadId", s(lead_id.as_str()))
+            .key("entryKey", s(LEAD_ENTRY))
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -486,6 +601,8 @@ impl LeadStore {
                 .get_item()
                 .table_name(&self.leads_table)
                 .key("leadId", s(lead_id.as_str()))
+                .key("entryKey", s(LEAD_ENTRY))
+                .key("entryKey", s(LEAD_ENTRY))
                 .consistent_read(true)
                 .send()
                 .await?

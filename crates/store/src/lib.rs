@@ -2,15 +2,19 @@
 //! items, and every conditional write that keeps the data rules. The one crate that sees
 //! `AttributeValue`.
 
+pub mod analytics;
 pub mod api_keys;
 mod backend;
 pub mod channel_accounts;
+pub mod conversations;
 pub mod cursor;
 mod error;
 pub mod leads;
 pub mod stream;
 pub mod tables;
+pub mod tenants;
 pub mod tickets;
+mod transact;
 
 pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 pub use aws_sdk_dynamodb::types::AttributeValue;

@@ -9,6 +9,7 @@ use domain::events::{self, DomainEvent};
 use serde_dynamo::Item;
 
 use crate::StoreError;
+use crate::conversations::{LeadEntry, lead_entry};
 use crate::leads::stream_state;
 use crate::tables::{CUSTOMERS, LEADS, TICKETS, TableSpec};
 use crate::tickets::{StoredItem, stream_customer_item, stream_ticket_item};
@@ -60,16 +61,27 @@ pub fn record_events(
         });
     }
     if keyed_by(&LEADS) {
-        let old = old.map(stream_state).transpose()?;
-        let Some((tenant, after)) = new.map(stream_state).transpose()? else {
-            return Ok(Vec::new());
-        };
-        let before = old.map(|(_, state)| state);
-        return Ok(events::lead_changes(
-            &tenant_id(&tenant)?,
-            before.as_ref(),
-            Some(&after),
-        ));
+        let old = old.map(lead_entry).transpose()?;
+        return Ok(match (old, new.map(lead_entry).transpose()?) {
+            (old, Some(LeadEntry::Lead(after))) => {
+                let before = match old {
+                    Some(LeadEntry::Lead(before)) => Some(stream_state(&before)),
+                    _ => None,
+                };
+                events::lead_changes(
+                    &tenant_id(&after.tenant_id)?,
+                    before.as_ref(),
+                    Some(&stream_state(&after)),
+                )
+            }
+            (None, Some(LeadEntry::Message(message))) => vec![events::lead_message_added(
+                &tenant_id(&message.tenant_id)?,
+                &message.lead_id,
+                message.source,
+                &message.to_message(),
+            )],
+            _ => Vec::new(),
+        });
     }
     Ok(Vec::new())
 }

@@ -37,13 +37,16 @@ pub struct IndexSpec {
     pub sort_key: Option<&'static str>,
 }
 
-/// Leads from every source. `tenantUserId` = `<tenant>#<userId>` and `tenantEmail` =
-/// `<tenant>#<email>` keep each tenant's lookups to its own leads.
+/// Leads from every source, each with its conversation: the lead is one item (`entryKey` =
+/// `lead`) and each message another (`chat#<written, ns>#<position>`), so a conversation of any
+/// length works and a lead with its latest messages is one Query. Only lead items carry the index
+/// attributes: `tenantUserId` = `<tenant>#<userId>` and `tenantEmail` = `<tenant>#<email>` keep
+/// each tenant's lookups to its own leads.
 pub const LEADS: TableSpec = TableSpec {
     logical_id: "LeadsTable",
     env_var: "DYNAMODB_LEADS_TABLE",
     partition_key: "leadId",
-    sort_key: None,
+    sort_key: Some("entryKey"),
     indexes: &[
         IndexSpec {
             name: "UserIdIndex",
@@ -154,6 +157,31 @@ pub const CHANNEL_ACCOUNTS: TableSpec = TableSpec {
     ttl_attribute: None,
 };
 
+/// Running lead analytics per tenant (see `domain::analytics`), spread over a few shard items
+/// (`shard` = `<tenant>#<n>`) so concurrent conversations rarely write the same item; the summary
+/// reads them all in one `BatchGetItem`.
+pub const LEAD_ANALYTICS: TableSpec = TableSpec {
+    logical_id: "LeadAnalyticsTable",
+    env_var: "DYNAMODB_LEAD_ANALYTICS_TABLE",
+    partition_key: "shard",
+    sort_key: None,
+    indexes: &[],
+    stream: false,
+    ttl_attribute: None,
+};
+
+/// Each tenant's profile: the name and domain its widget shows, the topics its assistant keeps
+/// to, and where its alerts go.
+pub const TENANTS: TableSpec = TableSpec {
+    logical_id: "TenantsTable",
+    env_var: "DYNAMODB_TENANTS_TABLE",
+    partition_key: "tenantId",
+    sort_key: None,
+    indexes: &[],
+    stream: false,
+    ttl_attribute: None,
+};
+
 pub const ALL: &[TableSpec] = &[
     LEADS,
     CLAIMS,
@@ -161,6 +189,8 @@ pub const ALL: &[TableSpec] = &[
     TICKETS,
     CUSTOMERS,
     CHANNEL_ACCOUNTS,
+    LEAD_ANALYTICS,
+    TENANTS,
 ];
 
 /// The deployed names of the tables, read from the environment once per cold start.
@@ -172,6 +202,8 @@ pub struct TableNames {
     pub tickets: String,
     pub customers: String,
     pub channel_accounts: String,
+    pub lead_analytics: String,
+    pub tenants: String,
 }
 
 impl TableNames {
@@ -184,6 +216,8 @@ impl TableNames {
             tickets: settings.required(TICKETS.env_var),
             customers: settings.required(CUSTOMERS.env_var),
             channel_accounts: settings.required(CHANNEL_ACCOUNTS.env_var),
+            lead_analytics: settings.required(LEAD_ANALYTICS.env_var),
+            tenants: settings.required(TENANTS.env_var),
         }
     }
 
@@ -196,11 +230,13 @@ impl TableNames {
             tickets: format!("{prefix}Tickets"),
             customers: format!("{prefix}Customers"),
             channel_accounts: format!("{prefix}ChannelAccounts"),
+            lead_analytics: format!("{prefix}LeadAnalytics"),
+            tenants: format!("{prefix}Tenants"),
         }
     }
 
     /// Each table's spec with its deployed name.
-    pub fn specs(&self) -> [(&TableSpec, &str); 6] {
+    pub fn specs(&self) -> [(&TableSpec, &str); 8] {
         [
             (&LEADS, &self.leads),
             (&CLAIMS, &self.claims),
@@ -208,6 +244,8 @@ impl TableNames {
             (&TICKETS, &self.tickets),
             (&CUSTOMERS, &self.customers),
             (&CHANNEL_ACCOUNTS, &self.channel_accounts),
+            (&LEAD_ANALYTICS, &self.lead_analytics),
+            (&TENANTS, &self.tenants),
         ]
     }
 

@@ -7,11 +7,9 @@
 //! write's condition, retried when another writer got there first.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use domain::TenantId;
@@ -25,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::StoreError;
 use crate::cursor::{self, InvalidCursor};
 use crate::tables::{CUSTOMERS, TableNames};
+use crate::transact::{Transacted, backoff, transact};
 
 /// The sort key of the ticket item itself; it sorts before every `timeline#…` entry.
 const TICKET_ENTRY: &str = "ticket";
@@ -368,7 +367,7 @@ impl TicketStore {
         for attempt in 0..MAX_ATTEMPTS {
             let existing = self.customer_for(tenant, &new.identity, attempt).await?;
             let (ticket, writes) = self.opening(tenant, &new, existing.as_ref(), Pointer::Leave)?;
-            match self.transact(writes).await? {
+            match transact(&self.client, writes).await? {
                 Transacted::Done => return Ok(ticket),
                 // Someone created this customer (or took this ticket id) meanwhile: look again.
                 Transacted::ConditionFailed { .. } => continue,
@@ -457,7 +456,7 @@ impl TicketStore {
                     (Received::Opened(ticket.ticket_id), writes)
                 }
             };
-            match self.transact(writes).await? {
+            match transact(&self.client, writes).await? {
                 Transacted::Done => return Ok(outcome),
                 Transacted::ConditionFailed { writes } if writes.contains(&0) => {
                     return Ok(Received::Duplicate);
@@ -825,7 +824,7 @@ impl TicketStore {
             for (position, entry) in change.entries.iter().enumerate() {
                 writes.push(self.entry_put(tenant, id, entry, written, position)?);
             }
-            match self.transact(writes).await? {
+            match transact(&self.client, writes).await? {
                 Transacted::Done => return Ok(apply(current, change, written)),
                 Transacted::ConditionFailed { .. } => backoff(attempt).await,
             }
@@ -1213,50 +1212,6 @@ impl TicketStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
-    /// Runs a transaction, retrying DynamoDB's transaction conflicts (another transaction on the
-    /// same item in flight) with backoff; a failed condition is the caller's to handle.
-    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<Transacted, StoreError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(writes.clone()))
-                .send()
-                .await;
-            let error = match result {
-                Ok(_) => return Ok(Transacted::Done),
-                Err(error) => error,
-            };
-            // One reason per write, in order ("None" for the writes that were fine).
-            let reasons = match &error {
-                SdkError::ServiceError(service) => match service.err() {
-                    TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled
-                        .cancellation_reasons()
-                        .iter()
-                        .map(|reason| reason.code().unwrap_or_default().to_owned())
-                        .collect::<Vec<_>>(),
-                    _ => return Err(error.into()),
-                },
-                _ => return Err(error.into()),
-            };
-            let failed: Vec<usize> = reasons
-                .iter()
-                .enumerate()
-                .filter(|(_, code)| *code == "ConditionalCheckFailed")
-                .map(|(index, _)| index)
-                .collect();
-            if !failed.is_empty() {
-                return Ok(Transacted::ConditionFailed { writes: failed });
-            }
-            if reasons.iter().any(|code| code == "TransactionConflict") {
-                backoff(attempt).await;
-                continue;
-            }
-            return Err(error.into());
-        }
-        Err(StoreError::Contended)
-    }
-
     async fn ticket_item(
         &self,
         id: &TicketId,
@@ -1341,14 +1296,6 @@ impl TicketStore {
     }
 }
 
-enum Transacted {
-    Done,
-    /// The positions of the writes whose condition failed.
-    ConditionFailed {
-        writes: Vec<usize>,
-    },
-}
-
 /// The ticket after `change`, as the caller will see it: the new entries join the first page
 /// when that page reached the end of the timeline.
 fn apply(
@@ -1405,13 +1352,6 @@ fn apply(
         }
     }
     current
-}
-
-/// Jittered exponential backoff: 10 ms, 20 ms, 40 ms… up to about a second.
-async fn backoff(attempt: u32) {
-    let base = 10u64 << attempt.min(6);
-    let jitter = u64::from(std::process::id()) ^ u64::from(attempt).wrapping_mul(7919);
-    tokio::time::sleep(Duration::from_millis(base + jitter % base.max(1))).await;
 }
 
 impl ListingPlan {

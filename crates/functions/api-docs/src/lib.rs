@@ -89,6 +89,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
         webhook_instagram::routes().into_openapi(),
         webhook_twitter::routes().into_openapi(),
         webhook_chatbot::routes().into_openapi(),
+        chat_respond::routes().into_openapi(),
+        lead_create::routes().into_openapi(),
+        lead_get::routes().into_openapi(),
+        lead_update::routes().into_openapi(),
+        analytics_summary::routes().into_openapi(),
+        chatbot_session::routes().into_openapi(),
+        chatbot_session_internal::routes().into_openapi(),
+        chatbot_chat::routes().into_openapi(),
+        chatbot_chat_internal::routes().into_openapi(),
         docs_routes().into_openapi(),
     ] {
         document.merge(part);

@@ -75,7 +75,7 @@ async fn capture_lead(
     Ok(Json(CaptureLeadResponse {
         message: "Lead captured successfully",
         lead_id: lead.lead_id.to_string(),
-        user_id: lead.user_id.to_string(),
+        user_id: user.to_string(),
         conversation_id: conversation.map(|id| id.to_string()),
     }))
 }

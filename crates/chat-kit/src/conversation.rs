@@ -1,0 +1,337 @@
+//! The conversation flow every chat route follows: read the lead with its latest messages, check
+//! the session and the rate limit, ask the assistant, and write the exchange in one transaction
+//! conditioned on the lead not having changed; a lost race reads and decides again.
+
+use assistant::{Role, TenantBrief, Turn};
+use axum::http::{HeaderMap, StatusCode};
+use domain::conversation::{ChatMessage, ChatRole, Contact, ConversationKey, Session, SessionId};
+use domain::lead::{Lead, LeadSource, UserId};
+use domain::{Email, TenantId, TenantProfile};
+use http_kit::ApiError;
+use http_kit::clock::{now_ms, random_u64};
+use serde_json::Value;
+use store::conversations::{Conversation, LeadWrite, Lookup, Opening, Replay, Saved};
+
+use crate::{ChatService, store_failure};
+
+/// How many of the latest messages the assistant sees: enough context for any engine, bounded so
+/// a conversation of thousands of messages costs the same per message as a short one.
+pub const ASSISTANT_CONTEXT: usize = 50;
+/// How many of the latest messages a resumed session or a lead read shows.
+pub const SHOWN_MESSAGES: usize = 200;
+/// How long a response is kept for a retry bearing the same `Idempotency-Key`.
+const REPLAY_SECS: u64 = 24 * 60 * 60;
+/// How often a write that lost to a concurrent one is read and decided again.
+const MAX_ATTEMPTS: usize = 6;
+
+/// Why a conversation could not go on, before the route says it in its own words.
+#[derive(Debug)]
+pub enum ChatError {
+    /// The session does not exist or is another tenant's.
+    UnknownSession,
+    SessionExpired,
+    Refused(ApiError),
+}
+
+impl ChatError {
+    /// The answer, in seed 002's words (the only routes whose sessions can be unknown or expired).
+    pub fn into_api_error(self) -> ApiError {
+        match self {
+            Self::UnknownSession => {
+                ApiError::new(StatusCode::FORBIDDEN, "invalid_session", "Invalid session")
+            }
+            Self::SessionExpired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "session_expired",
+                "Session expired; start a new session",
+            ),
+            Self::Refused(error) => error,
+        }
+    }
+}
+
+impl From<ApiError> for ChatError {
+    fn from(error: ApiError) -> Self {
+        Self::Refused(error)
+    }
+}
+
+/// The client's `Idempotency-Key`, scoped to the tenant and the route; 400 when it is not a
+/// usable key.
+pub fn idempotency_key(
+    headers: &HeaderMap,
+    tenant: &TenantId,
+    route: &str,
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|key| !key.is_empty() && key.len() <= 128)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be 1-128 visible ASCII characters",
+            )
+        })?;
+    Ok(Some(format!("{tenant}#{route}#{key}")))
+}
+
+/// The assistant's brief for a tenant.
+fn brief(profile: &TenantProfile) -> TenantBrief {
+    TenantBrief {
+        business: profile.name.clone(),
+        allowed_topics: profile.allowed_topics.clone(),
+    }
+}
+
+/// One message of a conversation: the visitor's `text` to the conversation of `key`, answered by
+/// the assistant and stored with the reply. `respond` makes the route's answer from the lead and
+/// the reply; it is stored with the exchange when the client sent an idempotency key, and a
+/// retry with the same key gets it back without a second exchange.
+#[allow(clippy::too_many_arguments)]
+pub async fn converse(
+    service: &ChatService,
+    tenant: &TenantId,
+    key: &ConversationKey,
+    text: String,
+    caller_scope: &str,
+    replay_key: Option<String>,
+    respond: impl Fn(&Lead, &assistant::Reply) -> Value,
+) -> Result<Value, ChatError> {
+    if let Some(key) = &replay_key
+        && let Some(stored) = service.leads.replayed(key).await.map_err(store_failure)?
+    {
+        return Ok(stored_response(&stored)?);
+    }
+    let profile = service
+        .tenants
+        .profile(tenant)
+        .await
+        .map_err(store_failure)?;
+    let brief = brief(&profile);
+    let lead_id = key.lead_id(tenant);
+    for _ in 0..MAX_ATTEMPTS {
+        let received_at = now_ms();
+        let read = match service
+            .leads
+            .conversation(tenant, &lead_id, ASSISTANT_CONTEXT)
+            .await
+            .map_err(store_failure)?
+        {
+            Lookup::Found(conversation) => *conversation,
+            Lookup::Missing => match key {
+                ConversationKey::Session(_) => return Err(ChatError::UnknownSession),
+                ConversationKey::Visitor { source, user_id } => {
+                    Conversation::new(visitor_lead(&lead_id, *source, user_id, received_at), None)
+                }
+            },
+            Lookup::OtherTenant => return Err(ChatError::UnknownSession),
+        };
+        if read
+            .session
+            .as_ref()
+            .is_some_and(|session| !session.is_live(received_at))
+        {
+            return Err(ChatError::SessionExpired);
+        }
+        let window = service
+            .limits
+            .messages_per_conversation
+            .admit(read.window, received_at)
+            .map_err(|limited| {
+                ApiError::too_many_requests(
+                    "Too many messages in this conversation; wait a moment before sending more",
+                    limited.retry_after_secs,
+                )
+            })?;
+
+        let history: Vec<Turn> = read.recent.iter().map(turn).collect();
+        let reply = service.engine.reply(&brief, &history, &text).await;
+        let visitor = ChatMessage {
+            role: ChatRole::User,
+            content: text.clone(),
+            timestamp: received_at,
+        };
+        let answer = ChatMessage {
+            role: ChatRole::Assistant,
+            content: reply.text.clone(),
+            timestamp: now_ms().max(received_at),
+        };
+        let mut lead = read.lead.clone();
+        lead.record_exchange(
+            &visitor,
+            &answer,
+            reply.intent,
+            reply.score,
+            contact(&reply.profile),
+        );
+        if assistant::is_ready(lead.score, lead.email.is_some(), lead.phone.is_some()) {
+            lead.mark_ready(summary(&lead, &text));
+        }
+        let body = respond(&lead, &reply);
+        let write = LeadWrite {
+            window,
+            messages: vec![visitor, answer],
+            replay: replay_key.as_ref().map(|key| Replay {
+                key: key.clone(),
+                response: body.to_string(),
+                until_secs: received_at / 1000 + REPLAY_SECS,
+            }),
+            opening: Some(Opening {
+                scope: caller_scope.to_owned(),
+                limit: service.limits.new_conversations_per_caller,
+                now_ms: received_at,
+            }),
+            lead,
+        };
+        match service
+            .leads
+            .save(tenant, &read, write)
+            .await
+            .map_err(store_failure)?
+        {
+            Saved::Done => return Ok(body),
+            Saved::Repeated(stored) => return Ok(stored_response(&stored)?),
+            Saved::RateLimited(limited) => {
+                return Err(new_conversations_limited(limited.retry_after_secs).into());
+            }
+            Saved::Changed => continue,
+        }
+    }
+    Err(store_failure(store::StoreError::Contended).into())
+}
+
+/// A widget session: the one `requested` names when it is the tenant's and still live, else a new
+/// one with its own lead. 403 when it names another tenant's session.
+pub async fn open_session(
+    service: &ChatService,
+    tenant: &TenantId,
+    requested: Option<&str>,
+    caller_scope: &str,
+) -> Result<(Conversation, Session), ApiError> {
+    let now = now_ms();
+    if let Some(id) = requested.and_then(SessionId::parse) {
+        let key = ConversationKey::Session(id);
+        match service
+            .leads
+            .conversation(tenant, &key.lead_id(tenant), SHOWN_MESSAGES)
+            .await
+            .map_err(store_failure)?
+        {
+            Lookup::Found(conversation) => {
+                if let Some(session) = conversation
+                    .session
+                    .clone()
+                    .filter(|session| session.is_live(now))
+                {
+                    return Ok((*conversation, session));
+                }
+            }
+            Lookup::OtherTenant => {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "session_of_another_tenant",
+                    "Session does not belong to this tenant",
+                ));
+            }
+            Lookup::Missing => {}
+        }
+    }
+    for _ in 0..MAX_ATTEMPTS {
+        let session = Session::start(SessionId::generate(random_u64(), random_u64()), now);
+        let key = ConversationKey::Session(session.id.clone());
+        let lead = Lead::new(key.lead_id(tenant), LeadSource::Chatbot, now);
+        let fresh = Conversation::new(lead.clone(), Some(session.clone()));
+        let mut write = LeadWrite::lead(lead, &fresh);
+        write.opening = Some(Opening {
+            scope: caller_scope.to_owned(),
+            limit: service.limits.new_conversations_per_caller,
+            now_ms: now,
+        });
+        match service
+            .leads
+            .save(tenant, &fresh, write)
+            .await
+            .map_err(store_failure)?
+        {
+            Saved::Done => return Ok((fresh, session)),
+            Saved::RateLimited(limited) => {
+                return Err(new_conversations_limited(limited.retry_after_secs));
+            }
+            // A session id that is already taken (2^-122): draw another.
+            Saved::Changed | Saved::Repeated(_) => continue,
+        }
+    }
+    Err(store_failure(store::StoreError::Contended))
+}
+
+fn new_conversations_limited(retry_after_secs: u64) -> ApiError {
+    ApiError::too_many_requests(
+        "Too many new conversations from this caller; wait a moment before starting more",
+        retry_after_secs,
+    )
+}
+
+fn stored_response(stored: &str) -> Result<Value, ApiError> {
+    serde_json::from_str(stored)
+        .map_err(|error| ApiError::internal("A stored response could not be read", &error))
+}
+
+fn visitor_lead(
+    lead_id: &domain::lead::LeadId,
+    source: LeadSource,
+    user_id: &UserId,
+    now: u64,
+) -> Lead {
+    let mut lead = Lead::new(lead_id.clone(), source, now);
+    lead.user_id = Some(user_id.clone());
+    // On WhatsApp the user id is the visitor's phone number.
+    if source == LeadSource::Whatsapp {
+        lead.phone = Some(user_id.to_string());
+    }
+    lead
+}
+
+fn turn(message: &ChatMessage) -> Turn {
+    Turn {
+        role: match message.role {
+            ChatRole::User => Role::Visitor,
+            ChatRole::Assistant => Role::Assistant,
+        },
+        content: message.content.clone(),
+    }
+}
+
+/// The contact details the assistant found, with any email checked and normalised.
+fn contact(profile: &assistant::Profile) -> Contact {
+    Contact {
+        name: profile.name.clone(),
+        email: profile
+            .email
+            .as_deref()
+            .and_then(|raw| Email::parse(raw).ok())
+            .map(|email| email.to_string()),
+        phone: profile.phone.clone(),
+    }
+}
+
+/// What a salesperson reads first about a lead that became ready.
+fn summary(lead: &Lead, latest: &str) -> String {
+    let who = lead.name.as_deref().unwrap_or("A visitor");
+    let reach: Vec<&str> = [lead.email.as_deref(), lead.phone.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let intent = lead.intent.map_or("NEUTRAL", |intent| intent.as_str());
+    let first = lead.first_message.as_deref().unwrap_or(latest);
+    format!(
+        "{who} ({}) is a {intent} lead (score {}) from {}. First message: \"{first}\". Latest: \"{latest}\".",
+        reach.join(", "),
+        lead.score,
+        lead.source,
+    )
+}

@@ -1,0 +1,105 @@
+//! Seed 001 (AI lead capture): `POST /api/v1/chat/respond`, `POST /api/v1/lead/`,
+//! `GET|PATCH /api/v1/lead/{lead_id}` and `GET /api/v1/analytics/summary`. Field names are
+//! snake_case and intents upper-case, as its clients know them.
+
+use domain::conversation::ChatRole;
+use domain::lead::{LeadIntent, LeadSource, LeadStatus};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /api/v1/chat/respond` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChatRespondRequest {
+    /// What the visitor wrote (at most 4,000 characters).
+    #[schema(example = "I am interested in your product")]
+    pub message: String,
+    /// The visitor's id on their channel: the widget's user id, or a WhatsApp phone number.
+    #[schema(example = "web_user_12345")]
+    pub user_id: String,
+    /// `website`, `whatsapp` or `instagram` (also `messenger`).
+    #[schema(example = "website")]
+    pub source: String,
+}
+
+/// `POST /api/v1/chat/respond` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChatRespondResponse {
+    pub response: String,
+    /// The intent of the whole conversation so far.
+    pub intent: LeadIntent,
+    /// Whether the reply asks the visitor something.
+    pub follow_up: bool,
+    /// The lead this conversation belongs to.
+    pub lead_id: String,
+}
+
+/// `POST /api/v1/lead/` body.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateLeadRequest {
+    #[schema(example = "Test Lead")]
+    pub name: String,
+    #[schema(example = "test@example.com")]
+    pub email: Option<String>,
+    #[schema(example = "+1234567890")]
+    pub phone: Option<String>,
+    #[schema(example = "website")]
+    pub source: String,
+    /// `HOT`, `WARM`, `COLD` or `NEUTRAL` (any case); `COLD` when absent.
+    #[schema(example = "WARM")]
+    pub intent: Option<String>,
+}
+
+/// `PATCH /api/v1/lead/{lead_id}` body: an agent moving the lead along the pipeline.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateLeadRequest {
+    /// `new`, `contacted`, `qualified` or `converted`.
+    #[schema(example = "contacted")]
+    pub status: String,
+}
+
+/// One message of a lead's conversation.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChatMessageView {
+    pub role: ChatRole,
+    pub content: String,
+    /// RFC 3339, UTC, milliseconds.
+    #[schema(example = "2023-01-01T00:00:00.000Z")]
+    pub timestamp: String,
+}
+
+/// A lead as seed 001's routes show it, with the pipeline fields of seed 002.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeadResponse {
+    #[schema(example = "lead_website_5c0e9b0e1f3a4d2b8c7d6e5f4a3b2c1d")]
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub source: LeadSource,
+    pub intent: LeadIntent,
+    /// The latest messages (up to 500), oldest first.
+    pub messages: Vec<ChatMessageView>,
+    /// How many messages the conversation holds in all.
+    pub message_count: u64,
+    pub status: LeadStatus,
+    pub is_lead_ready: bool,
+    pub ai_summary: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `GET /api/v1/analytics/summary` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnalyticsSummary {
+    /// Leads that held a conversation (at least one message).
+    pub total_conversations: i64,
+    /// Every lead.
+    pub leads_captured: i64,
+    pub hot_leads: i64,
+    pub warm_leads: i64,
+    pub cold_leads: i64,
+    /// Average seconds from a visitor's message to the reply.
+    pub avg_response_time: f64,
+    /// Converted leads as a percentage of all leads.
+    pub conversion_rate: f64,
+}

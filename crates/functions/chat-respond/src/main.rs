@@ -1,0 +1,6 @@
+//! Lambda entry point of `chat-respond`; the routes live in `lib.rs`.
+
+#[tokio::main]
+async fn main() -> Result<(), http_kit::lambda::Error> {
+    chat_kit::run(chat_respond::app).await
+}

@@ -1,0 +1,45 @@
+//! `POST /api/chatbot/session/internal`: starts or resumes a widget session for a signed-in agent
+//! trying the assistant from the dashboard (seed 002). The session is the agent's tenant's.
+
+use auth::{Agent, AgentAuth};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::{Json, Router};
+use chat_kit::{AppState, ChatService};
+use contracts::chatbot::{SessionRequest, SessionResponse};
+use http_kit::{ApiError, ErrorKey};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(open_internal_session))
+}
+
+pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
+    chat_kit::app(routes(), ErrorKey::Error, backend, agents, service)
+}
+
+/// Start or resume a widget session
+#[utoipa::path(
+    post,
+    path = "/api/chatbot/session/internal",
+    tag = "Chatbot widget",
+    request_body = SessionRequest,
+    responses(
+        (status = 200, description = "The session, with its conversation so far", body = SessionResponse),
+        (status = 401, description = "No valid agent token"),
+        (status = 403, description = "Session does not belong to this tenant"),
+        (status = 429, description = "Too many new sessions; see Retry-After"),
+    ),
+    security(("cognito" = []))
+)]
+async fn open_internal_session(
+    State(state): State<AppState>,
+    agent: Agent,
+    body: Bytes,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let scope = format!("agent#{}", agent.sub);
+    chat_kit::widget::session(&state.service, &agent.tenant, &body, &scope, true)
+        .await
+        .map(Json)
+}

@@ -1,0 +1,46 @@
+//! `POST /api/chatbot/session`: starts or resumes a website widget session with the tenant's key
+//! (seed 002). A live session of the tenant resumes with its history; an unknown or expired one
+//! gives way to a new session with its own lead.
+
+use auth::{AgentAuth, KeyCaller};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::{Json, Router};
+use chat_kit::{AppState, ChatService};
+use contracts::chatbot::{SessionRequest, SessionResponse};
+use http_kit::{ApiError, ErrorKey};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(open_session))
+}
+
+pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
+    chat_kit::app(routes(), ErrorKey::Error, backend, agents, service)
+}
+
+/// Start or resume a widget session
+#[utoipa::path(
+    post,
+    path = "/api/chatbot/session",
+    tag = "Chatbot widget",
+    request_body = SessionRequest,
+    responses(
+        (status = 200, description = "The session, with its conversation so far", body = SessionResponse),
+        (status = 401, description = "Missing or invalid API key"),
+        (status = 403, description = "Session does not belong to this tenant"),
+        (status = 429, description = "Too many new sessions; see Retry-After"),
+    ),
+    security(("bearer" = []), ("api_key" = []))
+)]
+async fn open_session(
+    State(state): State<AppState>,
+    KeyCaller(grant): KeyCaller,
+    body: Bytes,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let scope = format!("key#{}", grant.key_id);
+    chat_kit::widget::session(&state.service, &grant.tenant, &body, &scope, false)
+        .await
+        .map(Json)
+}

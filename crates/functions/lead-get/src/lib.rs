@@ -1,0 +1,54 @@
+//! `GET /api/v1/lead/{lead_id}`: a lead with its latest messages (seed 001). A lead that does not
+//! exist, or is another tenant's, is a 404 (the original answered 500).
+
+use auth::{AgentAuth, Caller};
+use axum::extract::{Path, State};
+use axum::{Json, Router};
+use chat_kit::conversation::SHOWN_MESSAGES;
+use chat_kit::views::lead_response;
+use chat_kit::{AppState, ChatService, lead_not_found, store_failure};
+use contracts::lead_chat::LeadResponse;
+use domain::lead::LeadId;
+use http_kit::{ApiError, ErrorKey};
+use store::conversations::Lookup;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_lead))
+}
+
+pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
+    chat_kit::app(routes(), ErrorKey::Detail, backend, agents, service)
+}
+
+/// Get a lead
+#[utoipa::path(
+    get,
+    path = "/api/v1/lead/{lead_id}",
+    tag = "Leads",
+    params(("lead_id" = String, Path, description = "Lead id")),
+    responses(
+        (status = 200, description = "The lead with its latest 200 messages", body = LeadResponse),
+        (status = 401, description = "No valid API key or agent token"),
+        (status = 404, description = "Lead not found"),
+    ),
+    security(("api_key" = []), ("bearer" = []), ("cognito" = []))
+)]
+async fn get_lead(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(lead_id): Path<String>,
+) -> Result<Json<LeadResponse>, ApiError> {
+    let lead_id = LeadId::from_stored(lead_id);
+    match state
+        .service
+        .leads
+        .conversation(caller.tenant(), &lead_id, SHOWN_MESSAGES)
+        .await
+        .map_err(store_failure)?
+    {
+        Lookup::Found(read) => Ok(Json(lead_response(read.lead, &read.recent))),
+        Lookup::Missing | Lookup::OtherTenant => Err(lead_not_found()),
+    }
+}

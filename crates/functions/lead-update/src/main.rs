@@ -1,0 +1,6 @@
+//! Lambda entry point of `lead-update`; the routes live in `lib.rs`.
+
+#[tokio::main]
+async fn main() -> Result<(), http_kit::lambda::Error> {
+    chat_kit::run(lead_update::app).await
+}
