@@ -55,15 +55,39 @@ async fn new_session(app: &Router, key: &str) -> Value {
     body
 }
 
-async fn say(app: &Router, key: &str, session: &str, message: &str) -> Value {
+/// Resumes (or replaces) a widget session.
+async fn resume(app: &Router, key: &str, session: &str) -> (StatusCode, Value) {
     let (status, body, _) = widget(
+        app,
+        key,
+        "/api/chatbot/session",
+        json!({"sessionId": session}),
+        &[],
+    )
+    .await;
+    (status, body)
+}
+
+/// A message in a widget session, with any extra headers.
+async fn chat_in(
+    app: &Router,
+    key: &str,
+    session: &str,
+    message: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value, axum::http::HeaderMap) {
+    widget(
         app,
         key,
         "/api/chatbot/chat",
         json!({"message": message, "sessionId": session}),
-        &[],
+        headers,
     )
-    .await;
+    .await
+}
+
+async fn say(app: &Router, key: &str, session: &str, message: &str) -> Value {
+    let (status, body, _) = chat_in(app, key, session, message, &[]).await;
     assert_eq!(status, StatusCode::OK, "{message}: {body}");
     body
 }
@@ -148,15 +172,7 @@ async fn a_scripted_conversation_makes_a_hot_ready_qualified_lead() {
         "{summary}"
     );
 
-    let resumed = widget(
-        &app,
-        KEY_A,
-        "/api/chatbot/session",
-        json!({"sessionId": id}),
-        &[],
-    )
-    .await
-    .1;
+    let resumed = resume(&app, KEY_A, id).await.1;
     assert_eq!(resumed["sessionId"], id, "a live session resumes");
     let history: Vec<&str> = resumed["messages"]
         .as_array()
@@ -269,24 +285,10 @@ async fn expired_and_foreign_sessions_are_not_resumed() {
     let session = new_session(&app, KEY_A).await;
     let id = session["sessionId"].as_str().unwrap();
 
-    let (status, body, _) = widget(
-        &app,
-        KEY_B,
-        "/api/chatbot/chat",
-        json!({"message": "hi", "sessionId": id}),
-        &[],
-    )
-    .await;
+    let (status, body, _) = chat_in(&app, KEY_B, id, "hi", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"], "Invalid session");
-    let (status, body, _) = widget(
-        &app,
-        KEY_B,
-        "/api/chatbot/session",
-        json!({"sessionId": id}),
-        &[],
-    )
-    .await;
+    let (status, body) = resume(&app, KEY_B, id).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"], "Session does not belong to this tenant");
 
@@ -306,25 +308,10 @@ async fn expired_and_foreign_sessions_are_not_resumed() {
         .send()
         .await
         .unwrap();
-    let (status, body, _) = widget(
-        &app,
-        KEY_A,
-        "/api/chatbot/chat",
-        json!({"message": "hi", "sessionId": id}),
-        &[],
-    )
-    .await;
+    let (status, body, _) = chat_in(&app, KEY_A, id, "hi", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["code"], "session_expired", "{body}");
-    let renewed = widget(
-        &app,
-        KEY_A,
-        "/api/chatbot/session",
-        json!({"sessionId": id}),
-        &[],
-    )
-    .await
-    .1;
+    let renewed = resume(&app, KEY_A, id).await.1;
     assert_ne!(
         renewed["sessionId"], id,
         "an expired session gives way to a new one"
@@ -339,11 +326,11 @@ async fn a_retry_with_the_same_idempotency_key_stores_the_exchange_once() {
     let session = new_session(&app, KEY_A).await;
     let id = session["sessionId"].as_str().unwrap();
     let send_once = || {
-        widget(
+        chat_in(
             &app,
             KEY_A,
-            "/api/chatbot/chat",
-            json!({"message": "do you have two-person tents?", "sessionId": id}),
+            id,
+            "do you have two-person tents?",
             &[("idempotency-key", "message-1")],
         )
     };
@@ -389,14 +376,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     for n in 0..3 {
         say(&app, KEY_A, id, &format!("message {n}")).await;
     }
-    let (status, body, headers) = widget(
-        &app,
-        KEY_A,
-        "/api/chatbot/chat",
-        json!({"message": "one too many", "sessionId": id}),
-        &[],
-    )
-    .await;
+    let (status, body, headers) = chat_in(&app, KEY_A, id, "one too many", &[]).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers.contains_key(header::RETRY_AFTER));
     let lead = lead(&app, session["leadId"].as_str().unwrap()).await;
@@ -478,14 +458,7 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
         assert_eq!(answer["code"], code, "{body}: {answer}");
         assert!(answer["error"].is_string());
     }
-    let (status, answer, _) = widget(
-        &app,
-        KEY_A,
-        "/api/chatbot/chat",
-        json!({"message": long, "sessionId": id}),
-        &[],
-    )
-    .await;
+    let (status, answer, _) = chat_in(&app, KEY_A, id, &long, &[]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(answer["error"], "message must be at most 4000 characters");
 
@@ -669,13 +642,7 @@ async fn analytics_match_a_recount_after_two_hundred_mixed_operations_with_retri
                     }
                     (2, Some(session), _) => {
                         // A retried send: the same key may have been used before.
-                        let (status, body, _) = widget(
-                            &app,
-                            KEY_A,
-                            "/api/chatbot/chat",
-                            json!({"message": line, "sessionId": session}),
-                            &[("idempotency-key", &retry_key)],
-                        )
+                        let (status, body, _) = chat_in(&app, KEY_A, &session, line, &[("idempotency-key", &retry_key)])
                         .await;
                         assert_eq!(status, StatusCode::OK, "{body}");
                         (None, None)
