@@ -1,12 +1,16 @@
 //! The channel webhooks against the local stack: real-format provider deliveries, signed with the
-//! demo accounts' secrets, land in tickets once; anything unsigned or mis-signed stores nothing;
-//! the subscription handshakes answer as each provider expects.
+//! demo accounts' secrets, land in tickets (seed 004's paths) or in assistant conversations on
+//! leads (seed 001's paths) once; anything unsigned or mis-signed stores nothing; the subscription
+//! handshakes answer as each provider expects.
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use channels::signature::{META_SIGNATURE_HEADER, X_SIGNATURE_HEADER, sign_meta, sign_x};
 use devserver::demo::CHANNEL_ACCOUNTS;
+use domain::TenantId;
+use domain::conversation::ConversationKey;
+use domain::lead::{LeadSource, UserId};
 use domain::ticket::Channel;
 use serde_json::{Value, json};
 use tests::desk::Desk;
@@ -79,7 +83,7 @@ async fn each_provider_delivery_lands_in_a_ticket_of_its_channel() {
             "",
         ),
         (
-            "/api/v1/webhook/instagram",
+            "/api/webhooks/instagram",
             "instagram_text.json",
             "instagram",
             "",
@@ -116,19 +120,6 @@ async fn each_provider_delivery_lands_in_a_ticket_of_its_channel() {
     assert_eq!(outcome["messages"], 1);
     let x = desk.tickets("channel=twitter").await;
     assert_eq!(x[0]["subject"], "Twitter DM from 3001969357");
-
-    // Seed 001's path reaches the same handler.
-    let (status, outcome) = post_meta(
-        &desk.app,
-        "/api/v1/webhook/whatsapp",
-        &whatsapp_text("16505550000", "wamid.v1path", "hello from the old path"),
-    )
-    .await;
-    assert_eq!(
-        (status, &outcome["messages"]),
-        (StatusCode::OK, &json!(1)),
-        "{outcome}"
-    );
 }
 
 #[tokio::test]
@@ -161,6 +152,7 @@ async fn media_batches_statuses_echoes_and_unknown_events_are_all_acknowledged()
         ("/api/webhooks/facebook", "messenger_echo.json"),
         ("/api/webhooks/facebook", "messenger_delivery_read.json"),
         ("/api/v1/webhook/instagram", "instagram_echo.json"),
+        ("/api/webhooks/instagram", "instagram_echo.json"),
     ] {
         let (status, outcome) = post_meta(&desk.app, path, &fixture(file)).await;
         assert_eq!(status, StatusCode::OK, "{file}: {outcome}");
@@ -388,6 +380,7 @@ async fn handshakes_answer_as_each_provider_expects() {
         ("/api/v1/webhook/whatsapp", "local-whatsapp-verify-token"),
         ("/api/webhooks/facebook", "local-facebook-verify-token"),
         ("/api/v1/webhook/instagram", "local-instagram-verify-token"),
+        ("/api/webhooks/instagram", "local-instagram-verify-token"),
     ] {
         let ok = get(format!(
             "{path}?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444"
@@ -680,4 +673,149 @@ async fn whatsapp_statuses_move_our_outbound_message_forward_only() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(desk.stored_items().await, before);
+}
+
+/// The lead seed 001's paths keep for a sender of `acme`.
+async fn lead_of(desk: &Desk, source: LeadSource, sender: &str) -> Value {
+    let key = ConversationKey::Visitor {
+        source,
+        user_id: UserId::parse(sender).unwrap(),
+    };
+    let lead_id = key.lead_id(&TenantId::parse("acme").unwrap());
+    let (status, lead) = call_as(
+        &desk.app,
+        Method::GET,
+        &format!("/api/v1/lead/{lead_id}"),
+        Auth::Key(KEY_A),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{lead}");
+    lead
+}
+
+#[tokio::test]
+async fn seed_001_paths_have_the_assistant_answer_each_sender_on_their_lead() {
+    let desk = Desk::new().await;
+    let (status, outcome) = post_meta(
+        &desk.app,
+        "/api/v1/webhook/whatsapp",
+        &whatsapp_text(
+            "16505550000",
+            "wamid.v1path",
+            "I want to buy two jackets today, I'm Sheena, sheena@example.com",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["messages"], 1, "{outcome}");
+    assert_eq!(outcome["replies"][0]["recipient_id"], "16505550000");
+    let reply = outcome["replies"][0]["response"].as_str().unwrap();
+    assert!(!reply.is_empty());
+    assert!(
+        desk.tickets("channel=whatsapp").await.is_empty(),
+        "seed 001's path feeds leads, not tickets"
+    );
+    let lead = lead_of(&desk, LeadSource::Whatsapp, "16505550000").await;
+    assert_eq!(lead["source"], "whatsapp");
+    assert_eq!(
+        lead["phone"], "16505550000",
+        "on WhatsApp the sender is the phone"
+    );
+    assert_eq!(lead["email"], "sheena@example.com");
+    assert_eq!(lead["intent"], "HOT", "{lead}");
+    assert_eq!(
+        lead["messages"][1]["content"], reply,
+        "the reply waits on the lead for sending"
+    );
+
+    let (status, outcome) = post_meta(
+        &desk.app,
+        "/api/v1/webhook/instagram",
+        &fixture("instagram_text.json"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let sender = outcome["replies"][0]["recipient_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lead = lead_of(&desk, LeadSource::Instagram, &sender).await;
+    assert_eq!(lead["source"], "instagram");
+    assert_eq!(lead["message_count"], 2);
+}
+
+#[tokio::test]
+async fn a_lead_delivery_repeated_concurrently_and_later_is_one_exchange() {
+    let desk = Desk::new().await;
+    let body = whatsapp_text(
+        "16505552222",
+        "wamid.lead-repeated",
+        "Do you ship to Spain?",
+    );
+    let mut posts = tokio::task::JoinSet::new();
+    for _ in 0..3 {
+        let app = desk.app.clone();
+        let body = body.clone();
+        posts.spawn(async move { post_meta(&app, "/api/v1/webhook/whatsapp", &body).await });
+    }
+    let outcomes = posts.join_all().await;
+    assert!(
+        outcomes.iter().all(|(status, _)| *status == StatusCode::OK),
+        "{outcomes:?}"
+    );
+    let (_, later) = post_meta(&desk.app, "/api/v1/webhook/whatsapp", &body).await;
+    assert_eq!(
+        (later["messages"].clone(), later["duplicates"].clone()),
+        (json!(0), json!(1))
+    );
+    let taken: u64 = outcomes
+        .iter()
+        .map(|(_, outcome)| outcome["messages"].as_u64().unwrap())
+        .sum();
+    assert_eq!(taken, 1, "{outcomes:?}");
+    let lead = lead_of(&desk, LeadSource::Whatsapp, "16505552222").await;
+    assert_eq!(
+        lead["message_count"], 2,
+        "one message and one reply: {lead}"
+    );
+}
+
+#[tokio::test]
+async fn ten_follow_ups_on_seed_001s_path_make_one_lead_with_twenty_messages_in_order() {
+    let desk = Desk::new().await;
+    for n in 0..10 {
+        let (status, outcome) = post_meta(
+            &desk.app,
+            "/api/v1/webhook/whatsapp",
+            &whatsapp_text(
+                "34600999888",
+                &format!("wamid.lead-{n}"),
+                &format!("question {n}"),
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, &outcome["messages"]),
+            (StatusCode::OK, &json!(1)),
+            "{outcome}"
+        );
+    }
+    let lead = lead_of(&desk, LeadSource::Whatsapp, "34600999888").await;
+    assert_eq!(lead["message_count"], 20);
+    let asked: Vec<&str> = lead["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|message| message["role"] == "user")
+        .map(|message| message["content"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..10).map(|n| format!("question {n}")).collect();
+    assert_eq!(asked, expected);
+    let leads = desk.stack.items(&desk.stack.backend.tables.leads).await;
+    let lead_items = leads
+        .iter()
+        .filter(|item| matches!(item.get("entryKey"), Some(store::AttributeValue::S(key)) if key == "lead"))
+        .count();
+    assert_eq!(lead_items, 1, "one lead for the number");
 }

@@ -20,7 +20,7 @@ pub const ASSISTANT_CONTEXT: usize = 50;
 /// How many of the latest messages a resumed session or a lead read shows.
 pub const SHOWN_MESSAGES: usize = 200;
 /// How long a response is kept for a retry bearing the same `Idempotency-Key`.
-const REPLAY_SECS: u64 = 24 * 60 * 60;
+const IDEMPOTENCY_SECS: u64 = 24 * 60 * 60;
 /// How often a write that lost to a concurrent one is read and decided again.
 const MAX_ATTEMPTS: usize = 6;
 
@@ -56,13 +56,28 @@ impl From<ApiError> for ChatError {
     }
 }
 
+/// What makes a request repeatable without effect: a key unique to the request (scoped to the
+/// tenant and where it came from) and how long a repeat is recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayKey {
+    pub key: String,
+    pub keep_secs: u64,
+}
+
+/// The answer to a message, and whether it is the stored answer of an earlier copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub body: Value,
+    pub repeated: bool,
+}
+
 /// The client's `Idempotency-Key`, scoped to the tenant and the route; 400 when it is not a
 /// usable key.
 pub fn idempotency_key(
     headers: &HeaderMap,
     tenant: &TenantId,
     route: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<ReplayKey>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -77,7 +92,10 @@ pub fn idempotency_key(
                 "Idempotency-Key must be 1-128 visible ASCII characters",
             )
         })?;
-    Ok(Some(format!("{tenant}#{route}#{key}")))
+    Ok(Some(ReplayKey {
+        key: format!("{tenant}#{route}#{key}"),
+        keep_secs: IDEMPOTENCY_SECS,
+    }))
 }
 
 /// The assistant's brief for a tenant.
@@ -90,8 +108,8 @@ fn brief(profile: &TenantProfile) -> TenantBrief {
 
 /// One message of a conversation: the visitor's `text` to the conversation of `key`, answered by
 /// the assistant and stored with the reply. `respond` makes the route's answer from the lead and
-/// the reply; it is stored with the exchange when the client sent an idempotency key, and a
-/// retry with the same key gets it back without a second exchange.
+/// the reply; it is stored with the exchange under `replay` (a client's idempotency key, a
+/// provider's message id), and a repeat with the same key gets it back without a second exchange.
 #[allow(clippy::too_many_arguments)]
 pub async fn converse(
     service: &ChatService,
@@ -99,13 +117,17 @@ pub async fn converse(
     key: &ConversationKey,
     text: String,
     caller_scope: &str,
-    replay_key: Option<String>,
+    replay: Option<ReplayKey>,
     respond: impl Fn(&Lead, &assistant::Reply) -> Value,
-) -> Result<Value, ChatError> {
-    if let Some(key) = &replay_key
-        && let Some(stored) = service.leads.replayed(key).await.map_err(store_failure)?
+) -> Result<Answer, ChatError> {
+    if let Some(replay) = &replay
+        && let Some(stored) = service
+            .leads
+            .replayed(&replay.key)
+            .await
+            .map_err(store_failure)?
     {
-        return Ok(stored_response(&stored)?);
+        return Ok(repeated(&stored)?);
     }
     let profile = service
         .tenants
@@ -176,10 +198,10 @@ pub async fn converse(
         let write = LeadWrite {
             window,
             messages: vec![visitor, answer],
-            replay: replay_key.as_ref().map(|key| Replay {
-                key: key.clone(),
+            replay: replay.as_ref().map(|replay| Replay {
+                key: replay.key.clone(),
                 response: body.to_string(),
-                until_secs: received_at / 1000 + REPLAY_SECS,
+                until_secs: received_at / 1000 + replay.keep_secs,
             }),
             opening: Some(Opening {
                 scope: caller_scope.to_owned(),
@@ -194,8 +216,13 @@ pub async fn converse(
             .await
             .map_err(store_failure)?
         {
-            Saved::Done => return Ok(body),
-            Saved::Repeated(stored) => return Ok(stored_response(&stored)?),
+            Saved::Done => {
+                return Ok(Answer {
+                    body,
+                    repeated: false,
+                });
+            }
+            Saved::Repeated(stored) => return Ok(repeated(&stored)?),
             Saved::RateLimited(limited) => {
                 return Err(new_conversations_limited(limited.retry_after_secs).into());
             }
@@ -276,8 +303,13 @@ fn new_conversations_limited(retry_after_secs: u64) -> ApiError {
     )
 }
 
-fn stored_response(stored: &str) -> Result<Value, ApiError> {
+/// The stored answer of an earlier copy of a request.
+fn repeated(stored: &str) -> Result<Answer, ApiError> {
     serde_json::from_str(stored)
+        .map(|body| Answer {
+            body,
+            repeated: true,
+        })
         .map_err(|error| ApiError::internal("A stored response could not be read", &error))
 }
 

@@ -51,6 +51,15 @@ impl Default for ChatLimits {
 }
 
 impl ChatLimits {
+    /// No limits: for conversations whose messages a provider delivers signed (a WhatsApp
+    /// number), where refusing one would only make the provider send it again.
+    pub fn unlimited() -> Self {
+        Self {
+            messages_per_conversation: RateLimit::per_minute(u32::MAX),
+            new_conversations_per_caller: RateLimit::per_minute(u32::MAX),
+        }
+    }
+
     /// Reads `CHAT_MESSAGES_PER_MINUTE` and `CHAT_NEW_CONVERSATIONS_PER_MINUTE`, defaults when
     /// unset.
     pub fn read<F: Fn(&str) -> Option<String>>(settings: &mut Settings<F>) -> Self {

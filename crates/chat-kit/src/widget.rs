@@ -8,7 +8,7 @@ use domain::conversation::{ConversationKey, SessionId, chat_text};
 use http_kit::ApiError;
 use serde_json::Value;
 
-use crate::conversation::{ChatError, converse, open_session};
+use crate::conversation::{ChatError, ReplayKey, converse, open_session};
 use crate::views::session_response;
 use crate::{ChatService, store_failure};
 
@@ -48,7 +48,7 @@ pub async fn chat(
     tenant: &TenantId,
     request: ChatRequest,
     caller_scope: &str,
-    replay_key: Option<String>,
+    replay: Option<ReplayKey>,
 ) -> Result<Value, ApiError> {
     let text = chat_text(&request.message)
         .map_err(|error| ApiError::bad_request("invalid_message", error.to_string()))?;
@@ -62,7 +62,7 @@ pub async fn chat(
         &key,
         text,
         caller_scope,
-        replay_key,
+        replay,
         |lead, reply| {
             serde_json::json!(ChatResponse {
                 message: reply.text.clone(),
@@ -72,5 +72,6 @@ pub async fn chat(
         },
     )
     .await
+    .map(|answer| answer.body)
     .map_err(ChatError::into_api_error)
 }

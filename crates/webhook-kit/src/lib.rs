@@ -1,6 +1,7 @@
 //! What the channel webhook functions share: the providers' subscription handshakes, the
-//! signature check over the raw body, and the routing of every message of a delivery into its
-//! customer's ticket, once. Each function crate only mounts these on its seed's paths.
+//! signature check over the raw body, and the handling of every message of a delivery, once: on
+//! seed 004's paths it joins its customer's ticket, on seed 001's the assistant answers it on the
+//! sender's lead. Each function crate only mounts these on its seed's paths.
 
 use std::collections::HashMap;
 
@@ -9,15 +10,21 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
 use channels::{InboundMessage, SignatureError};
+use chat_kit::conversation::{Answer, ReplayKey};
+use chat_kit::{ChatError, ChatLimits, ChatService, converse};
+use domain::conversation::{ConversationKey, MAX_CHAT_MESSAGE_CHARS};
 use domain::customer::ChannelIdentity;
+use domain::lead::{LeadSource, UserId};
 use domain::ticket::{
     Attachment, Channel, CustomerId, Delivery, DeliveryState, MessageId, Priority, SenderType,
     Source, Ticket, TicketCustomer, TicketId, TicketStatus, TimelineEntry, Visibility,
 };
 use http_kit::ApiError;
 use http_kit::clock::{now_ms, now_rfc3339, random_u64};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::channel_accounts::{ChannelAccount, ChannelAccountStore};
 use store::tickets::{ChannelMessage, NewTicket, Received, TicketStore};
@@ -30,20 +37,49 @@ pub const MAX_DELIVERY_BYTES: usize = 1024 * 1024;
 /// days, X for less.
 const DEDUPE_WINDOW_SECS: u64 = 7 * 24 * 60 * 60;
 
-/// The state of a webhook function: the connected accounts and the tickets they feed.
+/// The state of a webhook function: the connected accounts, the tickets they feed, and the
+/// assistant conversations of seed 001's lead flow.
 #[derive(Clone)]
 pub struct WebhookState {
     pub accounts: ChannelAccountStore,
     pub tickets: TicketStore,
+    pub chat: ChatService,
 }
 
 impl WebhookState {
-    pub fn new(backend: &store::Backend) -> Self {
+    pub fn new(backend: &store::Backend, mut chat: ChatService) -> Self {
+        // Deliveries come signed by the provider: refusing a message over a rate limit would only
+        // make the provider deliver it again.
+        chat.limits = ChatLimits::unlimited();
         Self {
             accounts: backend.channel_accounts(),
             tickets: backend.tickets(),
+            chat,
         }
     }
+}
+
+/// A webhook function's router from its configuration.
+pub type AppFn = fn(&store::Backend, ChatService) -> axum::Router;
+
+/// A webhook function's Lambda entry point: the tables and the assistant's settings read once
+/// (every missing variable reported together), clients built once.
+pub async fn run(app: AppFn) -> Result<(), http_kit::lambda::Error> {
+    http_kit::lambda::init_logging();
+    let (backend, engine) =
+        store::Backend::from_env_with(assistant::EngineConfig::from_settings).await?;
+    let chat = ChatService::new(&backend, Arc::from(engine.build()), ChatLimits::unlimited());
+    http_kit::lambda::run(app(&backend, chat)).await
+}
+
+/// What a delivery's messages become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handling {
+    /// Seed 004: each message joins its customer's active ticket, for agents to answer.
+    Tickets,
+    /// Seed 001: the assistant answers each message on the sender's lead (one per phone or
+    /// handle), whose intent follows the conversation.
+    Leads,
 }
 
 impl FromRef<WebhookState> for TicketStore {
@@ -83,6 +119,16 @@ impl Provider {
             Self::Messenger => format!("Facebook message from {sender}"),
             Self::Instagram => format!("Instagram message from {sender}"),
             Self::X => format!("Twitter DM from {sender}"),
+        }
+    }
+
+    /// Where a lead met on this provider comes from; `None` for providers without a lead flow.
+    fn lead_source(self) -> Option<LeadSource> {
+        match self {
+            Self::WhatsApp => Some(LeadSource::Whatsapp),
+            Self::Messenger => Some(LeadSource::Messenger),
+            Self::Instagram => Some(LeadSource::Instagram),
+            Self::X => None,
         }
     }
 
@@ -207,13 +253,24 @@ pub struct DeliveryOutcome {
     pub statuses: usize,
     /// Events acknowledged without being handled.
     pub ignored: usize,
+    /// On seed 001's paths: the assistant's reply to each new message (seed 001's
+    /// `{recipient_id, response}`), stored on the lead for outbound delivery.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replies: Vec<LeadReply>,
+}
+
+/// The assistant's reply to a channel message.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeadReply {
+    pub recipient_id: String,
+    pub response: String,
 }
 
 /// A provider's POST: the signature checked over the raw body with the secret of the account it
-/// names (401 and nothing stored otherwise), then every message routed into its customer's
-/// ticket once.
+/// names (401 and nothing stored otherwise), then every message handled once as `handling` says.
 pub async fn receive_delivery(
     provider: Provider,
+    handling: Handling,
     state: &WebhookState,
     headers: &HeaderMap,
     body: &Bytes,
@@ -251,6 +308,7 @@ pub async fn receive_delivery(
             duplicates: 0,
             statuses: 0,
             ignored: 1,
+            replies: Vec::new(),
         }));
     }
     let delivery = provider
@@ -263,6 +321,7 @@ pub async fn receive_delivery(
         duplicates: 0,
         statuses: delivery.statuses.len(),
         ignored: delivery.ignored.len(),
+        replies: Vec::new(),
     };
     for ignored in &delivery.ignored {
         tracing::info!(provider = ?provider, %ignored, "acknowledged without handling");
@@ -298,6 +357,18 @@ pub async fn receive_delivery(
             continue;
         };
         let tenant = account.tenant_id.clone();
+        if let (Handling::Leads, Some(source)) = (handling, provider.lead_source()) {
+            let answer = lead_message(state, &tenant, source, &message).await?;
+            if answer.repeated {
+                outcome.duplicates += 1;
+            } else {
+                outcome.messages += 1;
+                outcome
+                    .replies
+                    .extend(serde_json::from_value(answer.body).ok());
+            }
+            continue;
+        }
         let channel_message = channel_message(provider, &message)?;
         match state.tickets.receive(&tenant, channel_message).await {
             Ok(Received::Duplicate) => outcome.duplicates += 1,
@@ -306,6 +377,47 @@ pub async fn receive_delivery(
         }
     }
     Ok(Json(outcome))
+}
+
+/// Seed 001's lead flow for one message: the assistant answers it on the sender's lead, with the
+/// provider's message id as the key that makes a repeated delivery change nothing.
+async fn lead_message(
+    state: &WebhookState,
+    tenant: &domain::TenantId,
+    source: LeadSource,
+    message: &InboundMessage,
+) -> Result<Answer, ApiError> {
+    let user_id = UserId::parse(&message.sender)
+        .map_err(|error| ApiError::bad_request("invalid_delivery", format!("sender {error}")))?;
+    let text: String = message
+        .text
+        .clone()
+        .filter(|text| !text.trim().is_empty())
+        .unwrap_or_else(|| format!("[{}]", message.raw_kind))
+        .chars()
+        .take(MAX_CHAT_MESSAGE_CHARS)
+        .collect();
+    let replay = ReplayKey {
+        key: format!("{tenant}#{source}-message#{}", message.message_id),
+        keep_secs: DEDUPE_WINDOW_SECS,
+    };
+    let sender = message.sender.clone();
+    converse(
+        &state.chat,
+        tenant,
+        &ConversationKey::Visitor { source, user_id },
+        text,
+        &format!("channel#{}", message.account_id),
+        Some(replay),
+        |_, reply| {
+            json!(LeadReply {
+                recipient_id: sender.clone(),
+                response: reply.text.clone(),
+            })
+        },
+    )
+    .await
+    .map_err(ChatError::into_api_error)
 }
 
 /// The ticket message (and the ticket it would open) for an inbound message.
@@ -395,7 +507,7 @@ fn channel_message(
 /// Mount them with `routes!($module::handshake, $module::deliver)`.
 #[macro_export]
 macro_rules! meta_webhook {
-    ($module:ident, $provider:expr, $path:literal, $delivery:literal) => {
+    ($module:ident, $provider:expr, $handling:expr, $path:literal, $delivery:literal) => {
         pub mod $module {
             use axum::Json;
             use axum::body::Bytes;
@@ -434,8 +546,9 @@ macro_rules! meta_webhook {
             /// Receive a delivery
             ///
             /// Checked against `X-Hub-Signature-256` over the raw body with the account's app
-            /// secret; every message joins its customer's active ticket (or opens one) once,
-            /// whatever the retries.
+            /// secret; every message is handled once, whatever the retries: on seed 004's paths
+            /// (`/api/webhooks/…`) it joins its customer's active ticket (or opens one), on seed
+            /// 001's (`/api/v1/webhook/…`) the assistant answers it on the sender's lead.
             #[utoipa::path(
                 post,
                 path = $path,
@@ -453,7 +566,7 @@ macro_rules! meta_webhook {
                 headers: HeaderMap,
                 body: Bytes,
             ) -> Result<Json<DeliveryOutcome>, ApiError> {
-                webhook_kit::receive_delivery($provider, &state, &headers, &body).await
+                webhook_kit::receive_delivery($provider, $handling, &state, &headers, &body).await
             }
         }
     };

@@ -73,7 +73,7 @@ async fn respond(
         },
     )
     .await
-    .map(Json)
+    .map(|answer| Json(answer.body))
     .map_err(chat_kit::ChatError::into_api_error)
 }
 

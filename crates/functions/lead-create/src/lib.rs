@@ -20,8 +20,6 @@ use utoipa_axum::routes;
 
 const NAME_CHARS: usize = 200;
 const PHONE_CHARS: usize = 32;
-/// How long a response is kept for a retry bearing the same `Idempotency-Key`.
-const REPLAY_SECS: u64 = 24 * 60 * 60;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -76,10 +74,10 @@ async fn create_lead(
             .map_err(|error| ApiError::bad_request("invalid_intent", error.to_string()))?,
     });
     let body = serde_json::json!(lead_response(lead.clone(), &[]));
-    let replay = idempotency_key(&headers, &tenant, "lead-create")?.map(|key| Replay {
-        key,
+    let replay = idempotency_key(&headers, &tenant, "lead-create")?.map(|replay| Replay {
+        key: replay.key,
         response: body.to_string(),
-        until_secs: now / 1000 + REPLAY_SECS,
+        until_secs: now / 1000 + replay.keep_secs,
     });
     let fresh = Conversation::new(lead.clone(), None);
     let mut write = LeadWrite::lead(lead, &fresh);

@@ -9,6 +9,7 @@ use webhook_kit::WebhookState;
 webhook_kit::meta_webhook!(
     messenger,
     webhook_kit::Provider::Messenger,
+    webhook_kit::Handling::Tickets,
     "/api/webhooks/facebook",
     "A Messenger delivery (`object: page`)"
 );
@@ -19,6 +20,6 @@ pub fn routes() -> OpenApiRouter<WebhookState> {
         .layer(webhook_kit::delivery_body_limit())
 }
 
-pub fn app(backend: &store::Backend) -> Router {
-    http_kit::finish(routes(), WebhookState::new(backend), ErrorKey::Detail)
+pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
+    http_kit::finish(routes(), WebhookState::new(backend, chat), ErrorKey::Detail)
 }

@@ -2,7 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), http_kit::lambda::Error> {
-    http_kit::lambda::init_logging();
-    let backend = store::Backend::from_env().await?;
-    http_kit::lambda::run(webhook_facebook::app(&backend)).await
+    webhook_kit::run(webhook_facebook::app).await
 }

@@ -1,4 +1,6 @@
-//! `/api/v1/webhook/instagram` (seed 001): the Instagram messaging webhook.
+//! `/api/v1/webhook/instagram` (seed 001) and `/api/webhooks/instagram`: the Instagram messaging
+//! webhook. Seed 001's path has the assistant answer each sender on their lead; the other feeds
+//! support tickets like seed 004's channels.
 
 use axum::Router;
 use http_kit::ErrorKey;
@@ -7,18 +9,27 @@ use utoipa_axum::routes;
 use webhook_kit::WebhookState;
 
 webhook_kit::meta_webhook!(
-    instagram,
+    seed_001,
     webhook_kit::Provider::Instagram,
+    webhook_kit::Handling::Leads,
     "/api/v1/webhook/instagram",
+    "An Instagram messaging delivery (`object: instagram`)"
+);
+webhook_kit::meta_webhook!(
+    support,
+    webhook_kit::Provider::Instagram,
+    webhook_kit::Handling::Tickets,
+    "/api/webhooks/instagram",
     "An Instagram messaging delivery (`object: instagram`)"
 );
 
 pub fn routes() -> OpenApiRouter<WebhookState> {
     OpenApiRouter::new()
-        .routes(routes!(instagram::handshake, instagram::deliver))
+        .routes(routes!(seed_001::handshake, seed_001::deliver))
+        .routes(routes!(support::handshake, support::deliver))
         .layer(webhook_kit::delivery_body_limit())
 }
 
-pub fn app(backend: &store::Backend) -> Router {
-    http_kit::finish(routes(), WebhookState::new(backend), ErrorKey::Detail)
+pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
+    http_kit::finish(routes(), WebhookState::new(backend, chat), ErrorKey::Detail)
 }

@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use http_kit::{ApiError, ErrorKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use webhook_kit::{DeliveryOutcome, Provider, WebhookState};
+use webhook_kit::{DeliveryOutcome, Handling, Provider, WebhookState};
 
 pub fn routes() -> OpenApiRouter<WebhookState> {
     OpenApiRouter::new()
@@ -19,8 +19,8 @@ pub fn routes() -> OpenApiRouter<WebhookState> {
         .layer(webhook_kit::delivery_body_limit())
 }
 
-pub fn app(backend: &store::Backend) -> Router {
-    http_kit::finish(routes(), WebhookState::new(backend), ErrorKey::Detail)
+pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
+    http_kit::finish(routes(), WebhookState::new(backend, chat), ErrorKey::Detail)
 }
 
 /// Challenge-response check
@@ -69,5 +69,5 @@ async fn deliver(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DeliveryOutcome>, ApiError> {
-    webhook_kit::receive_delivery(Provider::X, &state, &headers, &body).await
+    webhook_kit::receive_delivery(Provider::X, Handling::Tickets, &state, &headers, &body).await
 }

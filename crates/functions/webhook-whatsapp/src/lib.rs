@@ -1,5 +1,6 @@
 //! `/api/webhooks/whatsapp` (seed 004) and `/api/v1/webhook/whatsapp` (seed 001): the WhatsApp
-//! Cloud API webhook. Both paths reach the same handling.
+//! Cloud API webhook. Seed 004's path feeds support tickets; seed 001's has the assistant answer
+//! each sender on their lead. Point the number's webhook at the one the tenant wants.
 
 use axum::Router;
 use http_kit::ErrorKey;
@@ -10,12 +11,14 @@ use webhook_kit::WebhookState;
 webhook_kit::meta_webhook!(
     seed_004,
     webhook_kit::Provider::WhatsApp,
+    webhook_kit::Handling::Tickets,
     "/api/webhooks/whatsapp",
     "A WhatsApp Cloud API delivery (`object: whatsapp_business_account`): messages and statuses"
 );
 webhook_kit::meta_webhook!(
     seed_001,
     webhook_kit::Provider::WhatsApp,
+    webhook_kit::Handling::Leads,
     "/api/v1/webhook/whatsapp",
     "A WhatsApp Cloud API delivery (`object: whatsapp_business_account`): messages and statuses"
 );
@@ -27,6 +30,6 @@ pub fn routes() -> OpenApiRouter<WebhookState> {
         .layer(webhook_kit::delivery_body_limit())
 }
 
-pub fn app(backend: &store::Backend) -> Router {
-    http_kit::finish(routes(), WebhookState::new(backend), ErrorKey::Detail)
+pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
+    http_kit::finish(routes(), WebhookState::new(backend, chat), ErrorKey::Detail)
 }
