@@ -24,7 +24,8 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_CUSTOMERS_TABLE=frontdesk-local-Customers \
 	DYNAMODB_CHANNEL_ACCOUNTS_TABLE=frontdesk-local-ChannelAccounts \
 	DYNAMODB_LEAD_ANALYTICS_TABLE=frontdesk-local-LeadAnalytics \
-	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants
+	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants \
+	DYNAMODB_BOT_USERS_TABLE=frontdesk-local-BotUsers
 
 .PHONY: help dev token events test check fmt clippy unit-and-integration validate-template build tools clean
 

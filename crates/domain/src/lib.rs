@@ -2,6 +2,7 @@
 //! stores or transports them. Nothing here knows of AWS, HTTP or Kafka.
 
 pub mod analytics;
+pub mod bot_user;
 pub mod conversation;
 pub mod customer;
 pub mod email;

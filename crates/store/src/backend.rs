@@ -7,6 +7,7 @@ use domain::settings::{Settings, SettingsError};
 use crate::TableNames;
 use crate::analytics::AnalyticsStore;
 use crate::api_keys::ApiKeyStore;
+use crate::bot_users::BotUserStore;
 use crate::channel_accounts::ChannelAccountStore;
 use crate::leads::LeadStore;
 use crate::tenants::TenantStore;
@@ -73,6 +74,10 @@ impl Backend {
 
     pub fn tenants(&self) -> TenantStore {
         TenantStore::new(self.dynamodb.clone(), &self.tables)
+    }
+
+    pub fn bot_users(&self) -> BotUserStore {
+        BotUserStore::new(self.dynamodb.clone(), &self.tables)
     }
 
     pub fn api_keys(&self) -> ApiKeyStore {

@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod api_keys;
 mod backend;
+pub mod bot_users;
 pub mod channel_accounts;
 pub mod conversations;
 pub mod cursor;

@@ -182,6 +182,18 @@ pub const TENANTS: TableSpec = TableSpec {
     ttl_attribute: None,
 };
 
+/// The users a tenant's Lex bot registers (seed 003): `userKey` = `<tenant>#<username,
+/// lower-case>`.
+pub const BOT_USERS: TableSpec = TableSpec {
+    logical_id: "BotUsersTable",
+    env_var: "DYNAMODB_BOT_USERS_TABLE",
+    partition_key: "userKey",
+    sort_key: None,
+    indexes: &[],
+    stream: false,
+    ttl_attribute: None,
+};
+
 pub const ALL: &[TableSpec] = &[
     LEADS,
     CLAIMS,
@@ -191,6 +203,7 @@ pub const ALL: &[TableSpec] = &[
     CHANNEL_ACCOUNTS,
     LEAD_ANALYTICS,
     TENANTS,
+    BOT_USERS,
 ];
 
 /// The deployed names of the tables, read from the environment once per cold start.
@@ -204,6 +217,7 @@ pub struct TableNames {
     pub channel_accounts: String,
     pub lead_analytics: String,
     pub tenants: String,
+    pub bot_users: String,
 }
 
 impl TableNames {
@@ -218,6 +232,7 @@ impl TableNames {
             channel_accounts: settings.required(CHANNEL_ACCOUNTS.env_var),
             lead_analytics: settings.required(LEAD_ANALYTICS.env_var),
             tenants: settings.required(TENANTS.env_var),
+            bot_users: settings.required(BOT_USERS.env_var),
         }
     }
 
@@ -232,11 +247,12 @@ impl TableNames {
             channel_accounts: format!("{prefix}ChannelAccounts"),
             lead_analytics: format!("{prefix}LeadAnalytics"),
             tenants: format!("{prefix}Tenants"),
+            bot_users: format!("{prefix}BotUsers"),
         }
     }
 
     /// Each table's spec with its deployed name.
-    pub fn specs(&self) -> [(&TableSpec, &str); 8] {
+    pub fn specs(&self) -> [(&TableSpec, &str); 9] {
         [
             (&LEADS, &self.leads),
             (&CLAIMS, &self.claims),
@@ -246,6 +262,7 @@ impl TableNames {
             (&CHANNEL_ACCOUNTS, &self.channel_accounts),
             (&LEAD_ANALYTICS, &self.lead_analytics),
             (&TENANTS, &self.tenants),
+            (&BOT_USERS, &self.bot_users),
         ]
     }
 

@@ -1,0 +1,167 @@
+//! Amazon Lex V2's code hook event and response (`aws_lambda_events` only has Lex V1's): the
+//! fields this hook reads and writes, with the slots and session attributes kept as Lex sent them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What Lex sends the code hook.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LexEvent {
+    pub message_version: String,
+    pub invocation_source: InvocationSource,
+    #[serde(default)]
+    pub input_mode: Option<String>,
+    pub session_id: String,
+    #[serde(default)]
+    pub input_transcript: Option<String>,
+    pub bot: Bot,
+    pub session_state: SessionState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_attributes: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum InvocationSource {
+    /// Each turn while slots are being collected: validate what was heard.
+    DialogCodeHook,
+    /// Every slot is filled: do the work.
+    FulfillmentCodeHook,
+}
+
+/// The bot and alias that called.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bot {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub alias_id: Option<String>,
+    #[serde(default)]
+    pub alias_name: Option<String>,
+    #[serde(default)]
+    pub locale_id: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// The conversation's state, as Lex sends it and as the hook answers it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionState {
+    /// Whatever the client and the bot keep across turns; passed back untouched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_attributes: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_contexts: Option<Vec<Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialog_action: Option<DialogAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<Intent>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Intent {
+    pub name: String,
+    /// Every slot of the intent; `null` until filled.
+    #[serde(default)]
+    pub slots: BTreeMap<String, Option<Slot>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<IntentState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation_state: Option<String>,
+}
+
+impl Intent {
+    /// What a slot was heard as: Lex's interpretation, else the words themselves.
+    pub fn slot_text(&self, name: &str) -> Option<&str> {
+        let value = self.slots.get(name)?.as_ref()?.value.as_ref()?;
+        value
+            .interpreted_value
+            .as_deref()
+            .or(value.original_value.as_deref())
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum IntentState {
+    Failed,
+    Fulfilled,
+    FulfillmentInProgress,
+    InProgress,
+    ReadyForFulfillment,
+    Waiting,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Slot {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<SlotValue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<Slot>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotValue {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreted_value: Option<String>,
+    #[serde(default)]
+    pub resolved_values: Vec<String>,
+}
+
+/// What Lex does next.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DialogAction {
+    #[serde(rename = "type")]
+    pub kind: DialogActionType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot_to_elicit: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum DialogActionType {
+    Close,
+    ConfirmIntent,
+    Delegate,
+    ElicitIntent,
+    ElicitSlot,
+}
+
+/// The hook's answer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LexResponse {
+    pub session_state: SessionState,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<Message>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// Always `PlainText` here.
+    pub content_type: String,
+    pub content: String,
+}
+
+impl Message {
+    pub fn plain(content: impl Into<String>) -> Self {
+        Self {
+            content_type: "PlainText".to_owned(),
+            content: content.into(),
+        }
+    }
+}
