@@ -22,7 +22,8 @@ const USAGE: &str = "usage:
   frontdesk-admin revoke-api-key <key>
       deletes the key; functions stop accepting it within a minute
   frontdesk-admin connect-channel --tenant <tenant-id> --channel <whatsapp|facebook|instagram|twitter>
-      --account <id> --verify-token <token> --secret <app or consumer secret> [--label <text>]
+      --account <id> --verify-token <token> --secret <app or consumer secret>
+      [--access-token <token replies are sent with>] [--label <text>]
       routes the account's webhook deliveries to the tenant (account: WhatsApp phone_number_id,
       Page id, Instagram account id, X user id); saving again replaces the secrets
   frontdesk-admin create-tables
@@ -80,6 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 account_id: required("--account").to_owned(),
                 verify_token: required("--verify-token").to_owned(),
                 signing_secret: required("--secret").to_owned(),
+                access_token: flag(rest, "--access-token").map(str::to_owned),
                 label: flag(rest, "--label")
                     .unwrap_or("channel account")
                     .to_owned(),

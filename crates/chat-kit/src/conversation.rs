@@ -106,20 +106,38 @@ fn brief(profile: &TenantProfile) -> TenantBrief {
     }
 }
 
-/// One message of a conversation: the visitor's `text` to the conversation of `key`, answered by
-/// the assistant and stored with the reply. `respond` makes the route's answer from the lead and
-/// the reply; it is stored with the exchange under `replay` (a client's idempotency key, a
-/// provider's message id), and a repeat with the same key gets it back without a second exchange.
-#[allow(clippy::too_many_arguments)]
+/// One visitor message to answer.
+#[derive(Debug, Clone)]
+pub struct Converse {
+    /// Whose conversation it is.
+    pub key: ConversationKey,
+    pub text: String,
+    /// Who starts new conversations (an API key, an agent, a channel account), for the limit on
+    /// how many one caller starts.
+    pub caller_scope: String,
+    /// A client's idempotency key or a provider's message id.
+    pub replay: Option<ReplayKey>,
+    /// The channel account a channel conversation comes through, kept on a new lead.
+    pub channel_account: Option<String>,
+}
+
+/// One message of a conversation: the visitor's text to the conversation of `request.key`,
+/// answered by the assistant and stored with the reply. `respond` makes the route's answer from
+/// the lead and the reply; it is stored with the exchange under `request.replay`, and a repeat
+/// with the same key gets it back without a second exchange.
 pub async fn converse(
     service: &ChatService,
     tenant: &TenantId,
-    key: &ConversationKey,
-    text: String,
-    caller_scope: &str,
-    replay: Option<ReplayKey>,
+    request: Converse,
     respond: impl Fn(&Lead, &assistant::Reply) -> Value,
 ) -> Result<Answer, ChatError> {
+    let Converse {
+        key,
+        text,
+        caller_scope,
+        replay,
+        channel_account,
+    } = request;
     if let Some(replay) = &replay
         && let Some(stored) = service
             .leads
@@ -145,10 +163,12 @@ pub async fn converse(
             .map_err(store_failure)?
         {
             Lookup::Found(conversation) => *conversation,
-            Lookup::Missing => match key {
+            Lookup::Missing => match &key {
                 ConversationKey::Session(_) => return Err(ChatError::UnknownSession),
                 ConversationKey::Visitor { source, user_id } => {
-                    Conversation::new(visitor_lead(&lead_id, *source, user_id, received_at), None)
+                    let mut lead = visitor_lead(&lead_id, *source, user_id, received_at);
+                    lead.channel_account = channel_account.clone();
+                    Conversation::new(lead, None)
                 }
             },
             Lookup::OtherTenant => return Err(ChatError::UnknownSession),
@@ -204,7 +224,7 @@ pub async fn converse(
                 until_secs: received_at / 1000 + replay.keep_secs,
             }),
             opening: Some(Opening {
-                scope: caller_scope.to_owned(),
+                scope: caller_scope.clone(),
                 limit: service.limits.new_conversations_per_caller,
                 now_ms: received_at,
             }),

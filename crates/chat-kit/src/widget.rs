@@ -8,7 +8,7 @@ use domain::conversation::{ConversationKey, SessionId, chat_text};
 use http_kit::ApiError;
 use serde_json::Value;
 
-use crate::conversation::{ChatError, ReplayKey, converse, open_session};
+use crate::conversation::{ChatError, Converse, ReplayKey, converse, open_session};
 use crate::views::session_response;
 use crate::{ChatService, store_failure};
 
@@ -55,22 +55,20 @@ pub async fn chat(
     let session = SessionId::parse(&request.session_id)
         .ok_or(ChatError::UnknownSession)
         .map_err(ChatError::into_api_error)?;
-    let key = ConversationKey::Session(session.clone());
-    converse(
-        service,
-        tenant,
-        &key,
+    let request = Converse {
+        key: ConversationKey::Session(session.clone()),
         text,
-        caller_scope,
+        caller_scope: caller_scope.to_owned(),
         replay,
-        |lead, reply| {
-            serde_json::json!(ChatResponse {
-                message: reply.text.clone(),
-                session_id: session.to_string(),
-                is_lead_ready: lead.is_lead_ready,
-            })
-        },
-    )
+        channel_account: None,
+    };
+    converse(service, tenant, request, |lead, reply| {
+        serde_json::json!(ChatResponse {
+            message: reply.text.clone(),
+            session_id: session.to_string(),
+            is_lead_ready: lead.is_lead_ready,
+        })
+    })
     .await
     .map(|answer| answer.body)
     .map_err(ChatError::into_api_error)

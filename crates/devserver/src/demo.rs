@@ -140,6 +140,7 @@ pub async fn seed_channel_accounts(accounts: &ChannelAccountStore) -> Result<(),
                 account_id: demo.account_id.to_owned(),
                 verify_token: demo.verify_token.to_owned(),
                 signing_secret: demo.signing_secret.to_owned(),
+                access_token: Some(format!("local-{}-access-token", demo.channel)),
                 label: "local demo".to_owned(),
             })
             .await?;

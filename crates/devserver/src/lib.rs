@@ -3,6 +3,8 @@
 
 pub mod cognito;
 pub mod demo;
+pub mod outbound_feed;
+pub mod sandbox;
 pub mod stream_feed;
 
 use axum::Router;

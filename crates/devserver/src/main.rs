@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use auth::{AgentAuth, CognitoSettings};
 use devserver::cognito::{self, LocalPool};
-use devserver::{demo, stream_feed};
+use devserver::{demo, outbound_feed, sandbox, stream_feed};
 use domain::settings::Settings;
 use relay::{Relay, RelaySettings, Topics};
 use store::{Backend, tables};
@@ -90,10 +90,25 @@ async fn serve() -> Result<(), Error> {
 
     let allowed = std::env::var("ALLOWED_ORIGINS").ok();
     let chat = chat_kit::ChatService::new(&backend, std::sync::Arc::from(engine.build()), limits);
-    let app = devserver::app(&backend, &agents, chat).layer(devserver::cors(allowed.as_deref()));
+    let app = devserver::app(&backend, &agents, chat)
+        .merge(sandbox::routes())
+        .layer(devserver::cors(allowed.as_deref()));
     let listener = tokio::net::TcpListener::bind(addr).await?;
 
     let (stop_feed, feed_stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop_outbound, outbound_stopped) = tokio::sync::oneshot::channel::<()>();
+    let outbound = match &events {
+        Some(events) => Some(tokio::spawn(outbound_feed::run(
+            local_outbound(&backend, &base).await?,
+            events.bootstrap_servers.clone(),
+            vec![events.topics.messages.clone(), events.topics.leads.clone()],
+            "frontdesk-outbound-local".to_owned(),
+            async {
+                let _ = outbound_stopped.await;
+            },
+        ))),
+        None => None,
+    };
     let feed = relay.map(|(_, relay)| {
         tokio::spawn(stream_feed::run(backend.clone(), relay, async {
             let _ = feed_stopped.await;
@@ -106,11 +121,44 @@ async fn serve() -> Result<(), Error> {
         })
         .await?;
     let _ = stop_feed.send(());
-    if let Some(feed) = feed {
-        let _ = feed.await;
+    let _ = stop_outbound.send(());
+    for task in [feed, outbound].into_iter().flatten() {
+        let _ = task.await;
     }
     Ok(())
 }
+
+/// Outbound delivery for the local stack: the providers' send APIs are the devserver's own
+/// sandbox unless configured otherwise, and alerts go through moto's SES from an address it has
+/// verified.
+async fn local_outbound(backend: &Backend, base: &str) -> Result<outbound::Outbound, Error> {
+    let mut settings = Settings::from_env();
+    let mut outbound_settings = outbound::OutboundSettings::read(&mut settings);
+    settings.finish()?;
+    if std::env::var("META_GRAPH_API_URL").is_err() {
+        outbound_settings.urls.meta_graph = format!("{base}{}", sandbox::META_PATH);
+    }
+    if std::env::var("X_API_URL").is_err() {
+        outbound_settings.urls.x = format!("{base}{}", sandbox::X_PATH);
+    }
+    let from = outbound_settings
+        .alerts_from
+        .get_or_insert_with(|| LOCAL_ALERTS_FROM.to_owned())
+        .clone();
+    outbound_settings
+        .api_url
+        .get_or_insert_with(|| base.to_owned());
+    aws_sdk_sesv2::Client::new(backend.sdk_config())
+        .create_email_identity()
+        .email_identity(&from)
+        .send()
+        .await
+        .map_err(|error| format!("cannot verify {from} in the local SES: {error}"))?;
+    Ok(outbound::Outbound::new(backend, outbound_settings))
+}
+
+/// The address local lead alerts come from (verified in moto's SES at start).
+const LOCAL_ALERTS_FROM: &str = "alerts@frontdesk.local";
 
 /// Where the local stack's events go, for `.env.local` and the banner.
 struct Events {
@@ -248,6 +296,10 @@ fn banner(base: &str, env_file: &str, pool: &LocalPool, events: Option<&Events>)
             );
         }
     }
+    let _ = writeln!(
+        out,
+        "  outbound     replies go to the local provider sandbox ({base}/_sandbox/sent), alerts to moto's SES"
+    );
     let _ = write!(
         out,
         "\n  an agent's token (an ID token): TOKEN=$(make -s token AGENT=ana)\n\

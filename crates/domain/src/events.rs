@@ -77,6 +77,13 @@ impl EventKind {
         }
     }
 
+    /// The kind a dotted name (or a CloudEvents type ending in one) stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| name == kind.name() || name.ends_with(&format!(".{}", kind.name())))
+    }
+
     pub fn stream(self) -> EventStream {
         match self {
             Self::MessageAdded => EventStream::Messages,
@@ -311,6 +318,7 @@ mod tests {
                 channel: Channel::Whatsapp,
                 origin_platform_id: None,
                 is_bot_handoff: false,
+                account_id: None,
             },
             customer: TicketCustomer {
                 internal_id: CustomerId::generate(2),
@@ -453,6 +461,12 @@ mod tests {
         let names: std::collections::BTreeSet<_> =
             EventKind::ALL.iter().map(|kind| kind.name()).collect();
         assert_eq!(names.len(), EventKind::ALL.len());
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_name(kind.name()), Some(kind));
+            let typed = format!("com.frontdesk.{}", kind.name());
+            assert_eq!(EventKind::from_name(&typed), Some(kind));
+        }
+        assert_eq!(EventKind::from_name("ticket.exploded"), None);
         assert_eq!(EventKind::MessageAdded.stream(), EventStream::Messages);
         assert_eq!(EventKind::CustomerCreated.stream(), EventStream::Tickets);
         assert_eq!(EventKind::LeadConverted.stream(), EventStream::Leads);

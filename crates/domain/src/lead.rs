@@ -338,6 +338,9 @@ pub struct Lead {
     pub first_message: Option<String>,
     /// How many messages the conversation with the lead holds, both sides.
     pub message_count: u64,
+    /// The tenant's channel account a channel conversation came through (a WhatsApp
+    /// `phone_number_id`…): where the assistant's replies are sent from.
+    pub channel_account: Option<String>,
 }
 
 impl Lead {
@@ -364,6 +367,7 @@ impl Lead {
             ai_summary: None,
             first_message: None,
             message_count: 0,
+            channel_account: None,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod customer;
 pub mod email;
 pub mod events;
 pub mod lead;
+pub mod outbound;
 pub mod settings;
 pub mod tenant;
 pub mod text;

@@ -104,6 +104,10 @@ pub struct Source {
     /// Whether a chatbot handed this conversation to a human.
     #[serde(default)]
     pub is_bot_handoff: bool,
+    /// The tenant's channel account the conversation came through (a WhatsApp
+    /// `phone_number_id`, a Page id…): where agents' replies are sent from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 /// The customer as a ticket shows them.

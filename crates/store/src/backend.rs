@@ -9,6 +9,7 @@ use crate::analytics::AnalyticsStore;
 use crate::api_keys::ApiKeyStore;
 use crate::bot_users::BotUserStore;
 use crate::channel_accounts::ChannelAccountStore;
+use crate::deliveries::DeliveryRecords;
 use crate::leads::LeadStore;
 use crate::tenants::TenantStore;
 use crate::tickets::TicketStore;
@@ -78,6 +79,10 @@ impl Backend {
 
     pub fn bot_users(&self) -> BotUserStore {
         BotUserStore::new(self.dynamodb.clone(), &self.tables)
+    }
+
+    pub fn deliveries(&self) -> DeliveryRecords {
+        DeliveryRecords::new(self.dynamodb.clone(), &self.tables)
     }
 
     pub fn api_keys(&self) -> ApiKeyStore {

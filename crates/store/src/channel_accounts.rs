@@ -26,6 +26,10 @@ pub struct ChannelAccount {
     pub verify_token: String,
     /// What deliveries are signed with: the Meta app secret, or the X consumer secret.
     pub signing_secret: String,
+    /// What replies are sent with: the Graph API access token of the number or Page, or the X
+    /// user's OAuth 2.0 token. Without one, nothing can be sent from the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
     pub label: String,
 }
 

@@ -99,6 +99,8 @@ pub(crate) struct LeadItem {
     pub first_message: Option<String>,
     #[serde(default)]
     pub message_count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_account: Option<String>,
     /// Moves on every write, so a read-decide-write can be conditioned on nothing having changed.
     #[serde(default)]
     pub version: u64,
@@ -155,6 +157,7 @@ impl LeadItem {
             ai_summary: lead.ai_summary.clone(),
             first_message: lead.first_message.clone(),
             message_count: lead.message_count,
+            channel_account: lead.channel_account.clone(),
             version: 0,
             session_id: None,
             session_expires_at: None,
@@ -221,6 +224,7 @@ impl LeadItem {
             ai_summary: self.ai_summary.clone(),
             first_message: self.first_message.clone(),
             message_count: self.message_count,
+            channel_account: self.channel_account.clone(),
         })
     }
 

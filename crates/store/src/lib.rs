@@ -9,6 +9,7 @@ pub mod bot_users;
 pub mod channel_accounts;
 pub mod conversations;
 pub mod cursor;
+pub mod deliveries;
 mod error;
 pub mod leads;
 pub mod stream;

@@ -522,12 +522,41 @@ impl TicketStore {
         else {
             return Ok(false);
         };
+        self.apply_delivery(ticket, entry_key, delivery).await
+    }
+
+    /// Records how far an outbound message got when no provider id links to it (a send that
+    /// failed before the provider accepted it); `Ok(false)` when the message is not the
+    /// tenant's or already further along.
+    pub async fn mark_delivery(
+        &self,
+        tenant: &TenantId,
+        ticket: &TicketId,
+        message: &MessageId,
+        delivery: &Delivery,
+    ) -> Result<bool, StoreError> {
+        match self.entry_key_of(tenant, ticket, message).await? {
+            Some(entry_key) => {
+                self.apply_delivery(ticket.as_str(), &entry_key, delivery)
+                    .await
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Moves a timeline entry's delivery state forward only (a late `sent` never undoes `read`).
+    async fn apply_delivery(
+        &self,
+        ticket: &str,
+        entry_key: &str,
+        delivery: &Delivery,
+    ) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.tickets_table)
-            .key("ticket_id", AttributeValue::S(ticket.clone()))
-            .key("entry_key", AttributeValue::S(entry_key.clone()))
+            .key("ticket_id", AttributeValue::S(ticket.to_owned()))
+            .key("entry_key", AttributeValue::S(entry_key.to_owned()))
             .update_expression("SET delivery = :delivery, delivery_rank = :rank")
             .condition_expression(
                 "attribute_exists(entry_key) AND \

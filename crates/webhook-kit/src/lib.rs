@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 use channels::{InboundMessage, SignatureError};
-use chat_kit::conversation::{Answer, ReplayKey};
+use chat_kit::conversation::{Answer, Converse, ReplayKey};
 use chat_kit::{ChatError, ChatLimits, ChatService, converse};
 use domain::conversation::{ConversationKey, MAX_CHAT_MESSAGE_CHARS};
 use domain::customer::ChannelIdentity;
@@ -402,20 +402,19 @@ async fn lead_message(
         keep_secs: DEDUPE_WINDOW_SECS,
     };
     let sender = message.sender.clone();
-    converse(
-        &state.chat,
-        tenant,
-        &ConversationKey::Visitor { source, user_id },
+    let request = Converse {
+        key: ConversationKey::Visitor { source, user_id },
         text,
-        &format!("channel#{}", message.account_id),
-        Some(replay),
-        |_, reply| {
-            json!(LeadReply {
-                recipient_id: sender.clone(),
-                response: reply.text.clone(),
-            })
-        },
-    )
+        caller_scope: format!("channel#{}", message.account_id),
+        replay: Some(replay),
+        channel_account: Some(message.account_id.clone()),
+    };
+    converse(&state.chat, tenant, request, |_, reply| {
+        json!(LeadReply {
+            recipient_id: sender.clone(),
+            response: reply.text.clone(),
+        })
+    })
     .await
     .map_err(ChatError::into_api_error)
 }
@@ -478,6 +477,7 @@ fn channel_message(
             channel,
             origin_platform_id: Some(message.sender.clone()),
             is_bot_handoff: false,
+            account_id: Some(message.account_id.clone()),
         },
         customer: TicketCustomer {
             internal_id: customer_id.clone(),

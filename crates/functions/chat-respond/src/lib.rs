@@ -6,7 +6,7 @@ use auth::{AgentAuth, KeyCaller};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::{Json, Router};
-use chat_kit::conversation::idempotency_key;
+use chat_kit::conversation::{Converse, idempotency_key};
 use chat_kit::{AppState, ChatService, converse};
 use contracts::lead_chat::{ChatRespondRequest, ChatRespondResponse};
 use domain::conversation::{ConversationKey, chat_text};
@@ -56,22 +56,21 @@ async fn respond(
     let tenant = grant.tenant;
     let replay = idempotency_key(&headers, &tenant, "chat-respond")?;
     let key = ConversationKey::Visitor { source, user_id };
-    converse(
-        &state.service,
-        &tenant,
-        &key,
+    let request = Converse {
+        key,
         text,
-        &format!("key#{}", grant.key_id),
+        caller_scope: format!("key#{}", grant.key_id),
         replay,
-        |lead, reply| {
-            serde_json::json!(ChatRespondResponse {
-                response: reply.text.clone(),
-                intent: reply.intent,
-                follow_up: reply.follow_up,
-                lead_id: lead.lead_id.to_string(),
-            })
-        },
-    )
+        channel_account: None,
+    };
+    converse(&state.service, &tenant, request, |lead, reply| {
+        serde_json::json!(ChatRespondResponse {
+            response: reply.text.clone(),
+            intent: reply.intent,
+            follow_up: reply.follow_up,
+            lead_id: lead.lead_id.to_string(),
+        })
+    })
     .await
     .map(|answer| Json(answer.body))
     .map_err(chat_kit::ChatError::into_api_error)

@@ -123,6 +123,7 @@ async fn hand_off(
             channel: Channel::WebChat,
             origin_platform_id: Some(session.handle.clone()),
             is_bot_handoff: true,
+            account_id: None,
         },
         customer: TicketCustomer {
             internal_id: customer_id.clone(),
