@@ -77,6 +77,10 @@ install_playwright() {
     (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
     touch "$dir/.installed"
   fi
+  # An `npm ci` run by hand leaves a real directory there, which ln would put the link inside.
+  if [[ -d "$package/node_modules" && ! -L "$package/node_modules" ]]; then
+    rm -rf "$package/node_modules"
+  fi
   ln -sfn "$dir/node_modules" "$package/node_modules"
 }
 
