@@ -27,12 +27,12 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants \
 	DYNAMODB_BOT_USERS_TABLE=frontdesk-local-BotUsers
 
-.PHONY: help dev token events test check fmt clippy unit-and-integration validate-template build tools clean
+.PHONY: help dev token events test check fmt clippy unit-and-integration e2e validate-template build tools clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, chromium, playwright) once per machine
 	@infra/tools.sh all
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
@@ -52,7 +52,7 @@ token: ## Print a fresh ID token of a demo agent (AGENT=ana) from the running `m
 events: ## Tail the event topics of the running `make dev`, one line per event; Ctrl-C stops
 	@cargo run --quiet -p devserver -- events
 
-test: fmt clippy unit-and-integration validate-template ## Everything CI checks
+test: fmt clippy unit-and-integration e2e validate-template ## Everything CI checks
 
 fmt: ## Check formatting
 	cargo fmt --all -- --check
@@ -64,6 +64,9 @@ unit-and-integration: ## Unit tests, and integration tests against moto and a Ka
 	@infra/tools.sh moto
 	@infra/tools.sh tansu
 	infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
+
+e2e: ## The chat widget in headless Chromium, against moto and a devserver on free ports
+	env $(LOCAL_TABLES) infra/e2e.sh
 
 validate-template: ## sam validate --lint on template.yaml
 	@infra/tools.sh sam

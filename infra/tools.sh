@@ -45,17 +45,60 @@ install_crate() {
   echo "$spec" >"$root/.installed"
 }
 
+# Debian's Chromium, for the widget's browser test. A system package rather than a browser build
+# of Playwright's own: those are downloaded from outside the package registries.
+install_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then
+    return 0
+  fi
+  echo "installing Debian's chromium (once per machine)" >&2
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo=(sudo)
+  fi
+  # A fresh machine's package lists may be empty or stale, so the install would find nothing.
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium
+}
+
+# The browser test's node packages (tests/e2e), installed with `npm ci` into a cache directory named
+# after the lockfile's hash: an unchanged lockfile reuses it, a changed one gets a fresh install.
+# tests/e2e/node_modules is pointed at it, so `node --test` resolves the packages from there.
+install_playwright() {
+  local package="$here/../tests/e2e"
+  local hash
+  hash=$(sha256sum "$package/package-lock.json" | cut -c1-16)
+  local dir="$cache/e2e-node-$hash"
+  if [[ ! -f "$dir/.installed" ]]; then
+    echo "installing the browser test's node packages into $dir (once per lockfile)" >&2
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$package/package.json" "$package/package-lock.json" "$dir/"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    touch "$dir/.installed"
+  fi
+  # An `npm ci` run by hand leaves a real directory there, which ln would put the link inside.
+  if [[ -d "$package/node_modules" && ! -L "$package/node_modules" ]]; then
+    rm -rf "$package/node_modules"
+  fi
+  ln -sfn "$dir/node_modules" "$package/node_modules"
+}
+
 want=${1:-all}
 case "$want" in
   moto) install_venv moto "moto[server,dynamodb,dynamodbstreams,cognitoidp]==$MOTO_VERSION" ;;
   sam) install_venv sam "aws-sam-cli==$SAM_CLI_VERSION" ;;
   cargo-lambda) install_venv cargo-lambda "cargo-lambda==$CARGO_LAMBDA_VERSION" ;;
   tansu) install_crate tansu "$TANSU_VERSION" dynostore ;;
+  chromium) install_chromium ;;
+  playwright) install_playwright ;;
   all)
     "$0" moto
     "$0" sam
     "$0" cargo-lambda
     "$0" tansu
+    "$0" chromium
+    "$0" playwright
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|all]" >&2; exit 2 ;;
 esac

@@ -338,6 +338,12 @@ const EXPECTATIONS: &[Expectation] = &[
         status: StatusCode::OK,
         check: |body| body["message"].is_string(),
     },
+    Expectation {
+        file: "widget-script/get-widget.json",
+        status: StatusCode::OK,
+        // JavaScript, not JSON.
+        check: Value::is_null,
+    },
 ];
 
 fn function_app(stack: &Stack, function: &str) -> Router {
@@ -375,6 +381,7 @@ fn function_app(stack: &Stack, function: &str) -> Router {
         "chatbot-chat-internal" => {
             chatbot_chat_internal::app(&stack.backend, &stack.agents, chat.clone())
         }
+        "widget-script" => widget_script::app(),
         other => panic!("events/{other}/ has no function to replay it through"),
     }
 }

@@ -1,8 +1,10 @@
 //! The whole product on one port: every function's router merged, as API Gateway would route
-//! them, plus the local stack's demo tenants. `make dev` runs it; the end-to-end tests drive it.
+//! them, plus the local stack's demo tenants and a demo shop page that embeds the chat widget.
+//! `make dev` runs it; the end-to-end tests drive it.
 
 pub mod cognito;
 pub mod demo;
+pub mod demo_page;
 pub mod outbound_feed;
 pub mod sandbox;
 pub mod stream_feed;
@@ -45,6 +47,8 @@ pub fn app(backend: &store::Backend, agents: &auth::AgentAuth, chat: ChatService
         .merge(chatbot_session_internal::app(backend, agents, chat.clone()))
         .merge(chatbot_chat::app(backend, agents, chat.clone()))
         .merge(chatbot_chat_internal::app(backend, agents, chat))
+        .merge(widget_script::app())
+        .merge(demo_page::routes())
         .fallback(http_kit::errors::route_not_found)
         .layer(axum::middleware::map_response(|response| {
             http_kit::errors::render(ErrorKey::Message, response)

@@ -303,7 +303,7 @@ fn banner(base: &str, env_file: &str, pool: &LocalPool, events: Option<&Events>)
     let _ = write!(
         out,
         "\n  an agent's token (an ID token): TOKEN=$(make -s token AGENT=ana)\n\
-         \n  API docs     {base}/api/docs\n  OpenAPI      {base}/api/openapi.json\n  \
+         \n  chat widget  {base}/demo (a demo shop embedding it)\n  API docs     {base}/api/docs\n  OpenAPI      {base}/api/openapi.json\n  \
          endpoints and keys are also in {env_file}\n\n  try: curl -s {base}/users/user_42/conversations -H 'X-Api-Key: {}'\n\n\
          Ctrl-C stops everything.\n",
         demo::TENANTS[0].api_key
