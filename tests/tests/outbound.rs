@@ -117,6 +117,39 @@ fn settings(provider: &str) -> OutboundSettings {
     }
 }
 
+/// A WhatsApp Cloud API delivery to the demo number: a text from `from`, or statuses.
+fn whatsapp_delivery(value: Value) -> String {
+    let mut value = value;
+    value["messaging_product"] = json!("whatsapp");
+    value["metadata"] =
+        json!({"display_phone_number": "15550783881", "phone_number_id": WHATSAPP_ACCOUNT});
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}]
+    })
+    .to_string()
+}
+
+fn whatsapp_text(from: &str, id: &str, text: &str) -> String {
+    whatsapp_delivery(json!({
+        "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": from}],
+        "messages": [{"from": from, "id": id, "timestamp": "1749416383", "type": "text", "text": {"body": text}}]
+    }))
+}
+
+/// Posts a delivery signed with the demo WhatsApp account's app secret.
+async fn post_signed(desk: &Desk, path: &str, delivery: String) -> (StatusCode, Value) {
+    let secret = devserver::demo::CHANNEL_ACCOUNTS[0].signing_secret;
+    let request = Request::post(path)
+        .header(
+            META_SIGNATURE_HEADER,
+            sign_meta(secret, delivery.as_bytes()),
+        )
+        .body(Body::from(delivery))
+        .unwrap();
+    send(&desk.app, request).await
+}
+
 /// A customer's WhatsApp message opens a ticket; `ana` answers it (publicly unless `internal`).
 /// Returns the ticket id and the answer as stored.
 async fn agent_reply_on_whatsapp(
@@ -124,25 +157,9 @@ async fn agent_reply_on_whatsapp(
     text: &str,
     internal: bool,
 ) -> (String, TimelineEntry) {
-    let delivery = json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550783881", "phone_number_id": WHATSAPP_ACCOUNT},
-            "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": CUSTOMER}],
-            "messages": [{"from": CUSTOMER, "id": format!("wamid.in-{}", http_kit::clock::random_u64()), "timestamp": "1749416383", "type": "text", "text": {"body": "Where is my order?"}}]
-        }}]}]
-    })
-    .to_string();
-    let secret = devserver::demo::CHANNEL_ACCOUNTS[0].signing_secret;
-    let request = Request::post("/api/webhooks/whatsapp")
-        .header(
-            META_SIGNATURE_HEADER,
-            sign_meta(secret, delivery.as_bytes()),
-        )
-        .body(Body::from(delivery))
-        .unwrap();
-    let (status, outcome) = send(&desk.app, request).await;
+    let id = format!("wamid.in-{}", http_kit::clock::random_u64());
+    let delivery = whatsapp_text(CUSTOMER, &id, "Where is my order?");
+    let (status, outcome) = post_signed(desk, "/api/webhooks/whatsapp", delivery).await;
     assert_eq!(status, StatusCode::OK, "{outcome}");
     let ticket = desk.tickets("channel=whatsapp").await[0]["ticket_id"]
         .as_str()
@@ -227,21 +244,11 @@ async fn an_agent_reply_on_a_whatsapp_ticket_is_one_cloud_api_request_and_shows_
     assert_eq!(delivery_of(&desk, &ticket, &message).await["state"], "sent");
 
     // WhatsApp's status webhook finds the message by the id the send returned.
-    let status = json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550783881", "phone_number_id": WHATSAPP_ACCOUNT},
-            "statuses": [{"id": "wamid.test-1", "status": "delivered", "timestamp": "1749416999", "recipient_id": CUSTOMER}]
-        }}]}]
-    })
-    .to_string();
-    let secret = devserver::demo::CHANNEL_ACCOUNTS[0].signing_secret;
-    let request = Request::post("/api/webhooks/whatsapp")
-        .header(META_SIGNATURE_HEADER, sign_meta(secret, status.as_bytes()))
-        .body(Body::from(status))
-        .unwrap();
-    assert_eq!(send(&desk.app, request).await.0, StatusCode::OK);
+    let statuses = whatsapp_delivery(json!({
+        "statuses": [{"id": "wamid.test-1", "status": "delivered", "timestamp": "1749416999", "recipient_id": CUSTOMER}]
+    }));
+    let (status, _) = post_signed(&desk, "/api/webhooks/whatsapp", statuses).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(
         delivery_of(&desk, &ticket, &message).await["state"],
         "delivered"
@@ -543,25 +550,8 @@ async fn the_assistants_reply_on_a_whatsapp_lead_goes_to_the_sender() {
     let (provider, url) = Provider::start(Vec::new()).await;
     let outbound = Outbound::new(&desk.stack.backend, settings(&url));
     let sender = "34600777888";
-    let delivery = json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "15550783881", "phone_number_id": WHATSAPP_ACCOUNT},
-            "contacts": [{"profile": {"name": "Ana"}, "wa_id": sender}],
-            "messages": [{"from": sender, "id": "wamid.lead-in", "timestamp": "1749416383", "type": "text", "text": {"body": "Do you have tents?"}}]
-        }}]}]
-    })
-    .to_string();
-    let secret = devserver::demo::CHANNEL_ACCOUNTS[0].signing_secret;
-    let request = Request::post("/api/v1/webhook/whatsapp")
-        .header(
-            META_SIGNATURE_HEADER,
-            sign_meta(secret, delivery.as_bytes()),
-        )
-        .body(Body::from(delivery))
-        .unwrap();
-    let (status, outcome) = send(&desk.app, request).await;
+    let delivery = whatsapp_text(sender, "wamid.lead-in", "Do you have tents?");
+    let (status, outcome) = post_signed(&desk, "/api/v1/webhook/whatsapp", delivery).await;
     assert_eq!(status, StatusCode::OK, "{outcome}");
     let reply = outcome["replies"][0]["response"]
         .as_str()

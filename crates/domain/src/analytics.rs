@@ -122,12 +122,19 @@ impl Tally {
     }
 }
 
+impl Tally {
+    /// Every counter of `self` and `other` combined by `f`.
+    fn zip_with(self, other: Self, f: fn(i64, i64) -> i64) -> Self {
+        let (a, b) = (self.values(), other.values());
+        Self::from_values(std::array::from_fn(|i| f(a[i], b[i])))
+    }
+}
+
 impl Add for Tally {
     type Output = Self;
 
     fn add(self, other: Self) -> Self {
-        let (a, b) = (self.values(), other.values());
-        Self::from_values(std::array::from_fn(|i| a[i] + b[i]))
+        self.zip_with(other, |a, b| a + b)
     }
 }
 
@@ -135,8 +142,7 @@ impl Sub for Tally {
     type Output = Self;
 
     fn sub(self, other: Self) -> Self {
-        let (a, b) = (self.values(), other.values());
-        Self::from_values(std::array::from_fn(|i| a[i] - b[i]))
+        self.zip_with(other, |a, b| a - b)
     }
 }
 

@@ -2,13 +2,11 @@
 //! stored, so a leaked table does not leak working keys.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::TenantId;
 use serde::{Deserialize, Serialize};
 
-use crate::{StoreError, TableNames};
+use crate::{StoreError, TableNames, condition_held};
 
 /// What is stored of one API key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,18 +65,7 @@ impl ApiKeyStore {
             .condition_expression("attribute_not_exists(keyHash)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(error))
-                if matches!(
-                    error.err(),
-                    PutItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
+        condition_held(result)
     }
 
     /// Removes a key; requests bearing it fail once the functions' short key cache expires.

@@ -3,14 +3,11 @@
 //! writes, so two registrations of one username cannot both succeed and an edit never creates.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::bot_user::Username;
 use domain::{Email, TenantId};
 
-use crate::{StoreError, TableNames};
+use crate::{StoreError, TableNames, condition_held};
 
 #[derive(Clone)]
 pub struct BotUserStore {
@@ -51,18 +48,7 @@ impl BotUserStore {
             .condition_expression("attribute_not_exists(userKey)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(error))
-                if matches!(
-                    error.err(),
-                    PutItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
+        condition_held(result)
     }
 
     /// Changes a registered user's email; `Ok(false)` when there is no such user.
@@ -84,18 +70,7 @@ impl BotUserStore {
             .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(error))
-                if matches!(
-                    error.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
+        condition_held(result)
     }
 
     /// The email a user is registered with, if the user exists.

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 
-use crate::{StoreError, TableNames};
+use crate::{StoreError, TableNames, condition_held};
 
 /// How long a finished record is kept: longer than Kafka keeps the events that could repeat it.
 const KEEP_SECS: u64 = 8 * 24 * 60 * 60;
@@ -141,7 +141,8 @@ impl DeliveryRecords {
 
     /// Gives a claimed delivery back (a transient failure): the next delivery of the event sends.
     pub async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.client
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("claim", record_key(key))
@@ -150,18 +151,8 @@ impl DeliveryRecords {
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
             .expression_attribute_values(":sending", AttributeValue::S("sending".into()))
             .send()
-            .await
-            .map(|_| ())
-            .or_else(|error| match error {
-                SdkError::ServiceError(service)
-                    if matches!(
-                        service.err(),
-                        UpdateItemError::ConditionalCheckFailedException(_)
-                    ) =>
-                {
-                    Ok(())
-                }
-                other => Err(other.into()),
-            })
+            .await;
+        // A record finished meanwhile is not handed back.
+        condition_held(result).map(|_| ())
     }
 }

@@ -1,6 +1,6 @@
 //! What can go wrong talking to DynamoDB, reduced to what callers can act on.
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -29,5 +29,23 @@ where
 impl From<serde_dynamo::Error> for StoreError {
     fn from(error: serde_dynamo::Error) -> Self {
         Self::Malformed(error.to_string())
+    }
+}
+
+/// The outcome of a conditional write: `Ok(true)` when it was applied, `Ok(false)` when its
+/// condition refused it (an expected answer, not an error), any other failure as an error.
+pub(crate) fn condition_held<T, E, R>(result: Result<T, SdkError<E, R>>) -> Result<bool, StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(SdkError::ServiceError(error))
+            if error.err().code() == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
     }
 }

@@ -22,4 +22,5 @@ pub use aws_sdk_dynamodb::Client as DynamoDbClient;
 pub use aws_sdk_dynamodb::types::AttributeValue;
 pub use backend::Backend;
 pub use error::StoreError;
+pub(crate) use error::condition_held;
 pub use tables::TableNames;

@@ -9,8 +9,6 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use domain::TenantId;
 use domain::customer::{ChannelIdentity, Customer};
@@ -20,10 +18,10 @@ use domain::ticket::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::StoreError;
 use crate::cursor::{self, InvalidCursor};
 use crate::tables::{CUSTOMERS, TableNames};
 use crate::transact::{Transacted, backoff, transact};
+use crate::{StoreError, condition_held};
 
 /// The sort key of the ticket item itself; it sorts before every `timeline#…` entry.
 const TICKET_ENTRY: &str = "ticket";
@@ -572,18 +570,7 @@ impl TicketStore {
             )
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(error))
-                if matches!(
-                    error.err(),
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(error) => Err(error.into()),
-        }
+        condition_held(result)
     }
 
     /// The stored sort key of one of a ticket's messages.
