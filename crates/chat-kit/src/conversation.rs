@@ -138,15 +138,9 @@ pub async fn converse(
         replay,
         channel_account,
     } = request;
-    if let Some(replay) = &replay
-        && let Some(stored) = service
-            .leads
-            .replayed(&replay.key)
-            .await
-            .map_err(store_failure)?
-    {
-        return Ok(repeated(&stored)?);
-    }
+    // A repeat is recognised by the exchange's own write (its replay record's condition fails),
+    // not by a read first: the widget sends a key with every message and repeats are rare, so a
+    // read on every message would cost more than the assistant answering a repeat again.
     let profile = service
         .tenants
         .profile(tenant)
