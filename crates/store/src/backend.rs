@@ -44,9 +44,21 @@ impl Backend {
 
     /// Loads the AWS configuration from the environment for the given tables.
     pub async fn connect(tables: TableNames) -> Self {
+        Self::connect_with(tables, |dynamodb| dynamodb).await
+    }
+
+    /// Like [`Backend::connect`], with the DynamoDB client's configuration passed through
+    /// `customize` before the client is built. This is how a benchmark or a test registers an
+    /// interceptor (`.interceptor(…)`) or another HTTP client (`.http_client(…)`) on the one
+    /// client every store uses, while everything else is loaded exactly as in a function.
+    pub async fn connect_with(
+        tables: TableNames,
+        customize: impl FnOnce(aws_sdk_dynamodb::config::Builder) -> aws_sdk_dynamodb::config::Builder,
+    ) -> Self {
         let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let dynamodb = customize(aws_sdk_dynamodb::config::Builder::from(&config)).build();
         Self {
-            dynamodb: Client::new(&config),
+            dynamodb: Client::from_conf(dynamodb),
             tables,
             sdk_config: config,
         }
