@@ -6,7 +6,7 @@
 //! forged `kid`s costs us nothing but a map lookup.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::DecodingKey;
@@ -35,7 +35,10 @@ pub enum KeyError {
 /// The keys of one JWKS URL and when they were last asked for.
 pub struct KeySet {
     url: String,
-    http: reqwest::Client,
+    /// Built on the first fetch, not with the key set: building it reads the system's trust
+    /// store, a few milliseconds of every cold start, and a function whose first requests carry
+    /// API keys never needs it (BENCHMARKS.md).
+    http: OnceLock<reqwest::Client>,
     min_refetch_interval: Duration,
     /// Read on every request; written only after a fetch.
     keys: RwLock<Arc<HashMap<String, DecodingKey>>>,
@@ -52,14 +55,9 @@ struct Attempt {
 
 impl KeySet {
     pub fn new(url: String, min_refetch_interval: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .build()
-            .expect("the HTTP client's TLS configuration is built in");
         Self {
             url,
-            http,
+            http: OnceLock::new(),
             min_refetch_interval,
             keys: RwLock::default(),
             last_fetch: tokio::sync::Mutex::new(None),
@@ -115,8 +113,14 @@ impl KeySet {
     }
 
     async fn fetch(&self) -> Result<HashMap<String, DecodingKey>, String> {
-        let response = self
-            .http
+        let http = self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(FETCH_TIMEOUT)
+                .connect_timeout(FETCH_TIMEOUT)
+                .build()
+                .expect("the HTTP client's TLS configuration is built in")
+        });
+        let response = http
             .get(&self.url)
             .send()
             .await
