@@ -27,12 +27,12 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants \
 	DYNAMODB_BOT_USERS_TABLE=frontdesk-local-BotUsers
 
-.PHONY: help dev token events test check fmt clippy unit-and-integration e2e validate-template build tools clean
+.PHONY: help dev token events test check fmt clippy unit-and-integration e2e validate-template build bench tools clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, chromium, playwright) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, chromium, playwright, valgrind) once per machine
 	@infra/tools.sh all
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
@@ -77,6 +77,9 @@ build: ## Release Lambda artifacts for arm64: target/lambda/<function>/bootstrap
 	@infra/tools.sh cargo-lambda
 	PATH="$(FRONTDESK_CACHE)/venv-cargo-lambda/bin:$$PATH" \
 		cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
+
+bench: ## Measure cold starts, CPU, DynamoDB round trips, sizes, memory, latency; rewrite BENCHMARKS.md
+	env $(LOCAL_TABLES) infra/bench.sh
 
 clean: ## Remove build output
 	cargo clean

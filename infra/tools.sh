@@ -45,20 +45,31 @@ install_crate() {
   echo "$spec" >"$root/.installed"
 }
 
-# Debian's Chromium, for the widget's browser test. A system package rather than a browser build
-# of Playwright's own: those are downloaded from outside the package registries.
-install_chromium() {
-  if [[ -x /usr/bin/chromium ]]; then
+# A Debian package, installed when its program is missing (through sudo when not root).
+install_debian_package() {
+  local program=$1 package=$2
+  if [[ -x $program ]]; then
     return 0
   fi
-  echo "installing Debian's chromium (once per machine)" >&2
+  echo "installing Debian's $package (once per machine)" >&2
   local sudo=()
   if [[ $(id -u) -ne 0 ]]; then
     sudo=(sudo)
   fi
   # A fresh machine's package lists may be empty or stale, so the install would find nothing.
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$package"
+}
+
+# Debian's Chromium, for the widget's browser test. A system package rather than a browser build
+# of Playwright's own: those are downloaded from outside the package registries.
+install_chromium() {
+  install_debian_package /usr/bin/chromium chromium
+}
+
+# Valgrind, whose callgrind counts the instructions of a request for `make bench`.
+install_valgrind() {
+  install_debian_package /usr/bin/valgrind valgrind
 }
 
 # The browser test's node packages (tests/e2e), installed with `npm ci` into a cache directory named
@@ -92,6 +103,7 @@ case "$want" in
   tansu) install_crate tansu "$TANSU_VERSION" dynostore ;;
   chromium) install_chromium ;;
   playwright) install_playwright ;;
+  valgrind) install_valgrind ;;
   all)
     "$0" moto
     "$0" sam
@@ -99,6 +111,7 @@ case "$want" in
     "$0" tansu
     "$0" chromium
     "$0" playwright
+    "$0" valgrind
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|all]" >&2; exit 2 ;;
 esac
