@@ -78,8 +78,11 @@ build: ## Release Lambda artifacts for arm64: target/lambda/<function>/bootstrap
 	PATH="$(FRONTDESK_CACHE)/venv-cargo-lambda/bin:$$PATH" \
 		cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
 
+# Passed on to `bench run`, e.g. BENCH_ARGS="--phases cold --functions lead-capture" (BENCHMARKS.md).
+BENCH_ARGS ?=
+
 bench: ## Measure cold starts, CPU, DynamoDB round trips, sizes, memory, latency; rewrite BENCHMARKS.md
-	env $(LOCAL_TABLES) infra/bench.sh
+	env $(LOCAL_TABLES) infra/bench.sh $(BENCH_ARGS)
 
 clean: ## Remove build output
 	cargo clean
