@@ -2,13 +2,7 @@
 
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::config::SharedHttpClient;
-use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
-use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
-use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
 use domain::settings::{Settings, SettingsError};
-use rustls_pki_types::CertificateDer;
-use rustls_pki_types::pem::PemObject;
 
 use crate::TableNames;
 use crate::analytics::AnalyticsStore;
@@ -62,7 +56,7 @@ impl Backend {
         customize: impl FnOnce(aws_sdk_dynamodb::config::Builder) -> aws_sdk_dynamodb::config::Builder,
     ) -> Self {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(https) = https_client() {
+        if let Some(https) = crate::https::client_for_environment() {
             loader = loader.http_client(https);
         }
         let config = loader.load().await;
@@ -110,45 +104,4 @@ impl Backend {
     pub fn api_keys(&self) -> ApiKeyStore {
         ApiKeyStore::new(self.dynamodb.clone(), &self.tables)
     }
-}
-
-/// The HTTPS client every AWS client of the execution environment shares: the SDK's own (rustls
-/// with aws-lc, proxies from the environment), trusting the certificates of the system's CA
-/// bundle file. The SDK's default reads that file and then every file of the certificate
-/// directory too, which on Debian and Amazon Linux holds the same certificates again; on a cold
-/// start that second read was most of what the SDK's set-up cost (BENCHMARKS.md).
-///
-/// `None` keeps the SDK's default: when `SSL_CERT_FILE` or `SSL_CERT_DIR` choose the trust
-/// store, when no bundle is found, or when any certificate in it fails to parse (the SDK refuses
-/// a whole custom trust store for one bad certificate, where its native loader skips it).
-fn https_client() -> Option<SharedHttpClient> {
-    if std::env::var_os("SSL_CERT_FILE").is_some() || std::env::var_os("SSL_CERT_DIR").is_some() {
-        return None;
-    }
-    let bundle = std::fs::read(openssl_probe::probe().cert_file?).ok()?;
-    let mut certificates = 0;
-    for certificate in CertificateDer::pem_slice_iter(&bundle) {
-        webpki::anchor_from_trusted_cert(&certificate.ok()?).ok()?;
-        certificates += 1;
-    }
-    if certificates == 0 {
-        return None;
-    }
-    let tls = TlsContext::builder()
-        .with_trust_store(TrustStore::empty().with_pem_certificate(bundle))
-        .build()
-        .ok()?;
-    Some(
-        Builder::new().build_with_connector_fn(move |settings, components| {
-            let mut connector = ConnectorBuilder::default()
-                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-                .tls_context(tls.clone());
-            connector.set_connector_settings(settings.cloned());
-            if let Some(components) = components {
-                connector.set_sleep_impl(components.sleep_impl());
-            }
-            connector.set_proxy_config(Some(ProxyConfig::from_env()));
-            connector.build()
-        }),
-    )
 }

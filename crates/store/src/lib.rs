@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod cursor;
 pub mod deliveries;
 mod error;
+pub mod https;
 pub mod leads;
 pub mod stream;
 pub mod tables;
