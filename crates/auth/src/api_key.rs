@@ -4,9 +4,7 @@
 //! Keys carry 256 random bits, so a fast hash is the right tool: there is nothing to brute-force,
 //! and a slow password hash would only add latency to every request.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::HeaderMap;
@@ -15,6 +13,7 @@ use domain::TenantId;
 use http_kit::ApiError;
 use sha2::{Digest, Sha256};
 use store::api_keys::{ApiKeyRecord, ApiKeyStore};
+use store::recent::Recent;
 
 /// Every key starts with this, so secret scanners and people can recognise one.
 pub const KEY_PREFIX: &str = "fdk_";
@@ -123,14 +122,14 @@ impl KeyGrant {
 #[derive(Clone)]
 pub struct ApiKeys {
     store: ApiKeyStore,
-    cache: Arc<Mutex<HashMap<String, (KeyGrant, Instant)>>>,
+    recent: Recent<String, KeyGrant>,
 }
 
 impl ApiKeys {
     pub fn new(store: ApiKeyStore) -> Self {
         Self {
             store,
-            cache: Arc::default(),
+            recent: Recent::new(CACHE_TTL, CACHE_CAPACITY),
         }
     }
 
@@ -142,36 +141,15 @@ impl ApiKeys {
     /// What a key allows; `Ok(None)` for a key that does not exist.
     pub async fn grant_of(&self, key: &str) -> Result<Option<KeyGrant>, store::StoreError> {
         let hash = hash_key(key);
-        if let Some(grant) = self.cached(&hash) {
+        if let Some(grant) = self.recent.get(&hash) {
             return Ok(Some(grant));
         }
         let Some(record) = self.store.find(&hash).await? else {
             return Ok(None);
         };
         let grant = KeyGrant::of(&record);
-        let mut cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if cache.len() >= CACHE_CAPACITY {
-            cache.retain(|_, (_, verified)| verified.elapsed() < CACHE_TTL);
-            if cache.len() >= CACHE_CAPACITY {
-                cache.clear();
-            }
-        }
-        cache.insert(hash, (grant.clone(), Instant::now()));
+        self.recent.insert(hash, grant.clone());
         Ok(Some(grant))
-    }
-
-    fn cached(&self, hash: &str) -> Option<KeyGrant> {
-        let cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        cache
-            .get(hash)
-            .filter(|(_, verified)| verified.elapsed() < CACHE_TTL)
-            .map(|(grant, _)| grant.clone())
     }
 }
 

@@ -213,8 +213,8 @@ fn cpu_table(out: &mut String, cpu: &Value) {
 }
 
 fn trips_table(out: &mut String, trips: &Value) {
-    out.push_str("### 3. DynamoDB round trips per API call\n\nEvery documented route called once in its success path through the devserver's router against moto, counted by an interceptor on the DynamoDB client. **reads**: GetItem, Query, BatchGetItem; **writes**: PutItem, UpdateItem, DeleteItem; **tx**: TransactWriteItems; **key**: the API key lookup, made once per function instance and key and then cached for 60 s. Agent tokens cost no DynamoDB call (the JWKS is fetched once per instance).\n\n");
-    out.push_str("| route | answer | reads | writes | tx | scans | key | calls |\n|---|---|--:|--:|--:|--:|--:|---|\n");
+    out.push_str("### 3. DynamoDB round trips per API call\n\nEvery documented route called once in its success path through the devserver's router against moto, counted by an interceptor on the DynamoDB client. **reads**: GetItem, Query, BatchGetItem; **writes**: PutItem, UpdateItem, DeleteItem; **tx**: TransactWriteItems; **cached**: lookups of the caller's API key, the channel account and the tenant's profile, made once per function instance and value and then reused for 60 s; not in **reads**. Agent tokens cost no DynamoDB call (the JWKS is fetched once per instance).\n\n");
+    out.push_str("| route | answer | reads | writes | tx | scans | cached | calls |\n|---|---|--:|--:|--:|--:|--:|---|\n");
     let mut heavy = Vec::new();
     let mut scans = 0;
     for row in trips["routes"].as_array().into_iter().flatten() {
@@ -247,7 +247,7 @@ fn trips_table(out: &mut String, trips: &Value) {
             row["writes"],
             row["transactions"],
             row["scans"],
-            row["key_lookups"],
+            row["cached_lookups"],
             calls.join(" → ").replace('|', "\\|"),
         );
     }

@@ -1,9 +1,11 @@
 //! The channel accounts tenants connect (a WhatsApp phone number, a Facebook Page, an Instagram
 //! account, an X account): which tenant a webhook delivery belongs to, and the verify token and
 //! signing secret its provider uses. One item per account, and one per verify token (Meta's
-//! handshake names only the token), written together.
+//! handshake names only the token), written together. Accounts read are remembered for a minute
+//! per execution environment, as API keys are: every delivery names its account, and a rotated
+//! secret or token reaches every function within that minute.
 
-use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -12,7 +14,13 @@ use domain::ticket::Channel;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::recent::Recent;
 use crate::{StoreError, TableNames};
+
+/// How long an account read is reused without asking DynamoDB again.
+const CACHE_TTL: Duration = Duration::from_secs(60);
+/// Bounds the memory a flood of deliveries naming many accounts can take.
+const CACHE_CAPACITY: usize = 1_024;
 
 /// A connected account, with its secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +52,8 @@ struct AccountItem {
 pub struct ChannelAccountStore {
     client: Client,
     table: String,
+    /// By item key, so both lookups are remembered.
+    recent: Recent<String, ChannelAccount>,
 }
 
 fn account_key(channel: Channel, account_id: &str) -> String {
@@ -63,6 +73,7 @@ impl ChannelAccountStore {
         Self {
             client,
             table: tables.channel_accounts.clone(),
+            recent: Recent::new(CACHE_TTL, CACHE_CAPACITY),
         }
     }
 
@@ -91,9 +102,9 @@ impl ChannelAccountStore {
             verify_key(account.channel, &account.verify_token),
         ];
         let mut writes = Vec::with_capacity(items.len());
-        for key in items {
+        for key in &items {
             let item = serde_dynamo::to_item(AccountItem {
-                account_key: key,
+                account_key: key.clone(),
                 account: account.clone(),
             })?;
             writes.push(
@@ -113,24 +124,28 @@ impl ChannelAccountStore {
             .set_transact_items(Some(writes))
             .send()
             .await?;
+        for key in &items {
+            self.recent.forget(key);
+        }
         Ok(())
     }
 
     async fn get(&self, key: String) -> Result<Option<ChannelAccount>, StoreError> {
+        if let Some(account) = self.recent.get(&key) {
+            return Ok(Some(account));
+        }
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
-            .key("account_key", AttributeValue::S(key))
+            .key("account_key", AttributeValue::S(key.clone()))
             .send()
             .await?;
-        output
-            .item
-            .map(|item: HashMap<String, AttributeValue>| {
-                serde_dynamo::from_item::<_, AccountItem>(item)
-                    .map(|stored| stored.account)
-                    .map_err(StoreError::from)
-            })
-            .transpose()
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let account = serde_dynamo::from_item::<_, AccountItem>(item)?.account;
+        self.recent.insert(key, account.clone());
+        Ok(Some(account))
     }
 }

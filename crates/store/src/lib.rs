@@ -13,6 +13,7 @@ pub mod deliveries;
 mod error;
 pub mod https;
 pub mod leads;
+pub mod recent;
 pub mod stream;
 pub mod tables;
 pub mod tenants;

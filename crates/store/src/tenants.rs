@@ -1,24 +1,25 @@
 //! Tenant profiles in DynamoDB, remembered for a minute in each execution environment: every chat
 //! message needs its tenant's topics and name, and they change rarely.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{TenantId, TenantProfile};
 
+use crate::recent::Recent;
 use crate::{StoreError, TableNames};
 
 /// How long a profile read is reused; an edited profile reaches every function within it.
 const CACHE_TTL: Duration = Duration::from_secs(60);
+/// More tenants than one deployment serves from one function instance at once.
+const CACHE_CAPACITY: usize = 1_024;
 
 #[derive(Clone)]
 pub struct TenantStore {
     client: Client,
     table: String,
-    cache: Arc<Mutex<HashMap<TenantId, (TenantProfile, Instant)>>>,
+    recent: Recent<TenantId, TenantProfile>,
 }
 
 impl TenantStore {
@@ -26,13 +27,13 @@ impl TenantStore {
         Self {
             client,
             table: tables.tenants.clone(),
-            cache: Arc::default(),
+            recent: Recent::new(CACHE_TTL, CACHE_CAPACITY),
         }
     }
 
     /// The tenant's profile; a tenant without one gets [`TenantProfile::unnamed`].
     pub async fn profile(&self, tenant: &TenantId) -> Result<TenantProfile, StoreError> {
-        if let Some(profile) = self.cached(tenant) {
+        if let Some(profile) = self.recent.get(tenant) {
             return Ok(profile);
         }
         let output = self
@@ -46,8 +47,7 @@ impl TenantStore {
             Some(item) => serde_dynamo::from_item(item)?,
             None => TenantProfile::unnamed(tenant.clone()),
         };
-        self.lock()
-            .insert(tenant.clone(), (profile.clone(), Instant::now()));
+        self.recent.insert(tenant.clone(), profile.clone());
         Ok(profile)
     }
 
@@ -59,20 +59,7 @@ impl TenantStore {
             .set_item(Some(serde_dynamo::to_item(profile)?))
             .send()
             .await?;
-        self.lock().remove(&profile.tenant_id);
+        self.recent.forget(&profile.tenant_id);
         Ok(())
-    }
-
-    fn cached(&self, tenant: &TenantId) -> Option<TenantProfile> {
-        self.lock()
-            .get(tenant)
-            .filter(|(_, read)| read.elapsed() < CACHE_TTL)
-            .map(|(profile, _)| profile.clone())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, (TenantProfile, Instant)>> {
-        self.cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
