@@ -2,6 +2,7 @@
 //! Meta's Graph API) and X's direct-message API. One attempt per call; the caller retries what
 //! [`SendFailure::Transient`] says may succeed later.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use domain::ticket::Channel;
@@ -44,17 +45,29 @@ pub enum SendFailure {
 /// Sends text messages on the channels.
 #[derive(Clone)]
 pub struct ChannelSender {
-    http: reqwest::Client,
+    /// Built on the first send, not at cold start: building it reads the system's trust store,
+    /// and a batch of alerts alone never needs it (BENCHMARKS.md).
+    http: Arc<OnceLock<reqwest::Client>>,
+    timeout: Duration,
     urls: ProviderUrls,
 }
 
 impl ChannelSender {
     pub fn new(urls: ProviderUrls, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .expect("the HTTP client's TLS configuration is built in");
-        Self { http, urls }
+        Self {
+            http: Arc::default(),
+            timeout,
+            urls,
+        }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(self.timeout)
+                .build()
+                .expect("the HTTP client's TLS configuration is built in")
+        })
     }
 
     /// Sends `text` to `recipient` (a WhatsApp number, a page- or account-scoped id, an X user
@@ -112,7 +125,7 @@ impl ChannelSender {
             }
         };
         let response = self
-            .http
+            .http()
             .post(&url)
             .bearer_auth(token)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
