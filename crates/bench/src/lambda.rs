@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::process::{self, Answer, Launch};
 use crate::proxy::RecordingEndpoint;
+use crate::scenarios::Variation;
 use crate::stack::Stack;
 use crate::stats::{millis, summary};
 use crate::{Error, repo_root};
@@ -18,6 +19,9 @@ pub const FLOORS: [&str; 3] = ["floor-bare", "floor-sdk", "floor-store"];
 
 /// Functions invoked by an event source rather than API Gateway.
 const EVENT_FUNCTIONS: [&str; 3] = ["stream-relay", "outbound-delivery", "lex-code-hook"];
+/// Where the cold starts' request numbers begin, clear of the other phases' (see
+/// [`Variation::apply`]).
+const COLD_START_REQUESTS: usize = 100_000;
 
 /// A binary under measurement and the event it is started with.
 pub struct Subject {
@@ -182,8 +186,12 @@ pub async fn cold_starts(
     for round in 0..starts {
         eprintln!("  cold starts: round {} of {starts}", round + 1);
         for subject in subjects {
-            let (_, event) = subject.event.as_ref().ok_or("no event chosen")?;
-            let run = context.launch(subject, event, 1).await?;
+            let (_, sample) = subject.event.as_ref().ok_or("no event chosen")?;
+            // Each start gets a request of its own: the same idempotency key or provider message
+            // id again would measure the answer to a repeat.
+            let sample = std::str::from_utf8(sample)?;
+            let event = Variation::needed_by(sample)?.apply(sample, COLD_START_REQUESTS + round)?;
+            let run = context.launch(subject, event.as_bytes(), 1).await?;
             let (ok, label) = judge(subject.kind, &run.first_answer);
             init.entry(&subject.name)
                 .or_default()

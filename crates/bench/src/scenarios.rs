@@ -18,6 +18,8 @@ pub enum Variation {
     /// A Meta webhook delivery with a message id of its own, signed again with the account's
     /// secret as Meta would sign it.
     MetaMessageId,
+    /// A request with an `Idempotency-Key` of its own, so it is not a retry of another.
+    IdempotencyKey,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -95,14 +97,57 @@ pub fn find(name: &str) -> Result<Scenario, Error> {
 }
 
 impl Scenario {
-    /// The API Gateway event of request `i`, from the sample with `stack`'s placeholders filled.
-    /// Request 0 is the sample itself; a provider's message id is unique to `i` otherwise, so
-    /// each caller keeps to its own range of `i`.
+    /// The API Gateway event of request `i`: see [`Variation::apply`].
     pub fn event(&self, sample: &str, i: usize) -> Result<String, Error> {
-        if self.variation == Variation::None || i == 0 {
+        self.variation.apply(sample, i)
+    }
+
+    /// The sample event's text in this stack.
+    pub fn sample(&self, stack: &Stack) -> Result<String, Error> {
+        stack.event_text(self.file)
+    }
+}
+
+impl Variation {
+    /// What makes each request of a sample event new rather than a repeat of the sample: its
+    /// `Idempotency-Key`, or a Meta delivery's message ids.
+    pub fn needed_by(sample: &str) -> Result<Self, Error> {
+        let event: Value = serde_json::from_str(sample)?;
+        let headers = event["headers"].as_object();
+        let has = |name: &str| {
+            headers.is_some_and(|headers| headers.keys().any(|key| key.eq_ignore_ascii_case(name)))
+        };
+        let body = event["body"].as_str().unwrap_or_default();
+        Ok(if has("idempotency-key") {
+            Self::IdempotencyKey
+        } else if has("x-hub-signature-256")
+            && (body.contains("\"messages\"") || body.contains("\"messaging\""))
+        {
+            Self::MetaMessageId
+        } else {
+            Self::None
+        })
+    }
+
+    /// The API Gateway event of request `i`, from the sample with the stack's placeholders
+    /// filled. Request 0 is the sample itself; otherwise what the variation changes is unique to
+    /// `i`, so each caller keeps to its own range of `i`.
+    pub fn apply(self, sample: &str, i: usize) -> Result<String, Error> {
+        if self == Self::None || i == 0 {
             return Ok(sample.to_owned());
         }
         let mut event: Value = serde_json::from_str(sample)?;
+        if self == Self::IdempotencyKey {
+            let headers = event["headers"]
+                .as_object_mut()
+                .ok_or("the sample has no headers")?;
+            for (name, value) in headers.iter_mut() {
+                if name.eq_ignore_ascii_case("idempotency-key") {
+                    renumber(Some(value), i);
+                }
+            }
+            return Ok(serde_json::to_string(&event)?);
+        }
         let body = event["body"].as_str().ok_or("the sample has no body")?;
         let mut delivery: Value = serde_json::from_str(body)?;
         let mut account = None;
@@ -163,14 +208,9 @@ impl Scenario {
         event["body"] = Value::String(body);
         Ok(serde_json::to_string(&event)?)
     }
-
-    /// The sample event's text in this stack.
-    pub fn sample(&self, stack: &Stack) -> Result<String, Error> {
-        stack.event_text(self.file)
-    }
 }
 
-/// Makes a provider's message id unique to request `i`.
+/// Makes a provider's message id or an idempotency key unique to request `i`.
 fn renumber(id: Option<&mut Value>, i: usize) {
     if let Some(id) = id
         && let Some(text) = id.as_str()

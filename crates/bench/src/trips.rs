@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::Error;
 use crate::calls::{Call, CallKind, CallLog};
-use crate::scenarios::{self, Scenario, Variation};
+use crate::scenarios::{self, Variation};
 use crate::stack::{Stack, send};
 
 /// One call of the script: a sample event, possibly changed (a path, a query) to reach a route
@@ -130,14 +130,7 @@ const SCRIPT: &[Step] = &[
 /// The event text of a step in `stack`.
 fn event(stack: &Stack, step: &Step) -> Result<String, Error> {
     let text = stack.event_text(step.file)?;
-    let scenario = Scenario {
-        name: "script",
-        label: "",
-        function: "",
-        file: step.file,
-        variation: step.variation,
-    };
-    let mut event: Value = serde_json::from_str(&scenario.event(&text, 1)?)?;
+    let mut event: Value = serde_json::from_str(&step.variation.apply(&text, 1)?)?;
     if let Some(path) = step.path {
         event["rawPath"] = Value::String(path.to_owned());
         event["requestContext"]["http"]["path"] = Value::String(path.to_owned());
