@@ -188,12 +188,7 @@ fn cpu_table(out: &mut String, cpu: &Value) {
     for row in &rows {
         let instructions = number(&row["instructions_per_request"]);
         let p50 = number(&row["wall_us"]["median"]);
-        let calls: Vec<&str> = row["dynamodb_calls_per_request"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let calls = strings(&row["dynamodb_calls_per_request"]);
         let _ = writeln!(
             out,
             "| {} | {:.0} | {} | {p50:.1} | {:.1} | {} | {} |",
@@ -234,12 +229,7 @@ fn trips_table(out: &mut String, trips: &Value) {
         if reads > 1 || writes > 1 {
             heavy.push(format!("`{route}`{note} ({reads} reads, {writes} writes)"));
         }
-        let calls: Vec<&str> = row["calls"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let calls = strings(&row["calls"]);
         let _ = writeln!(
             out,
             "| `{route}`{note} | {} | {reads} | {} | {} | {} | {} | {} |",
@@ -260,11 +250,8 @@ fn trips_table(out: &mut String, trips: &Value) {
             heavy.join("; ")
         }
     );
-    let missing: Vec<String> = trips["not_exercised"]
-        .as_array()
+    let missing: Vec<String> = strings(&trips["not_exercised"])
         .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
         .map(|route| format!("`{route}`"))
         .collect();
     if !missing.is_empty() {
@@ -350,4 +337,14 @@ fn latency_table(out: &mut String, latency: &Value, cpu: Option<&Value>) {
         );
     }
     out.push('\n');
+}
+
+/// The strings of a JSON array; none when it is not one.
+fn strings(array: &Value) -> Vec<&str> {
+    array
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
 }
