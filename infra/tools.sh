@@ -45,10 +45,10 @@ install_crate() {
   echo "$spec" >"$root/.installed"
 }
 
-# A Debian package, installed when its program is missing (through sudo when not root).
+# A Debian package, installed when the file it provides is missing (through sudo when not root).
 install_debian_package() {
-  local program=$1 package=$2
-  if [[ -x $program ]]; then
+  local provided=$1 package=$2
+  if [[ -e $provided ]]; then
     return 0
   fi
   echo "installing Debian's $package (once per machine)" >&2
@@ -65,6 +65,13 @@ install_debian_package() {
 # of Playwright's own: those are downloaded from outside the package registries.
 install_chromium() {
   install_debian_package /usr/bin/chromium chromium
+}
+
+# The openssl command, which makes the certificates of the TLS trust test (tests/tls_trust.rs),
+# and the system's CA bundle that test and every AWS client of the functions trust.
+install_openssl() {
+  install_debian_package /usr/bin/openssl openssl
+  install_debian_package /etc/ssl/certs/ca-certificates.crt ca-certificates
 }
 
 # Valgrind, whose callgrind counts the instructions of a request for `make bench`.
@@ -104,6 +111,7 @@ case "$want" in
   chromium) install_chromium ;;
   playwright) install_playwright ;;
   valgrind) install_valgrind ;;
+  openssl) install_openssl ;;
   all)
     "$0" moto
     "$0" sam
@@ -112,6 +120,7 @@ case "$want" in
     "$0" chromium
     "$0" playwright
     "$0" valgrind
+    "$0" openssl
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
 esac
