@@ -21,21 +21,29 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "body_too_large",
-                        format!("Request body exceeds the {MAX_JSON_BODY_BYTES}-byte limit"),
-                    )
-                } else {
-                    ApiError::bad_request("unreadable_body", rejection.body_text())
-                }
-            })?;
+        let bytes = body_bytes(request, state).await?;
         parse(&bytes).map(JsonBody)
     }
+}
+
+/// The whole body, within the router's body limit.
+pub(crate) async fn body_bytes<S: Send + Sync>(
+    request: Request,
+    state: &S,
+) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("Request body exceeds the {MAX_JSON_BODY_BYTES}-byte limit"),
+                )
+            } else {
+                ApiError::bad_request("unreadable_body", rejection.body_text())
+            }
+        })
 }
 
 /// Parses `bytes` as `T`, naming the failing field (`leadData.email: invalid type …`).
@@ -46,8 +54,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "Request body must be a JSON object",
         ));
     }
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         let text = if inner.is_data() && path != "." {
@@ -58,7 +66,16 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("Request body is not valid JSON: {inner}")
         };
         ApiError::bad_request("invalid_json", text)
-    })
+    })?;
+    // A body is one JSON value: text after it (`{…} xyz`) means the client sent something else
+    // than it thinks, and taking the first half would store a request nobody made.
+    deserializer.end().map_err(|error| {
+        ApiError::bad_request(
+            "invalid_json",
+            format!("Request body is not valid JSON: {error}"),
+        )
+    })?;
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -88,6 +105,19 @@ mod tests {
             "{}",
             error.text
         );
+    }
+
+    #[test]
+    fn text_after_the_value_is_refused() {
+        for body in [
+            &br#"{"inner": {"count": 1}} xyz"#[..],
+            br#"{"inner": {"count": 1}}{}"#,
+        ] {
+            let error = parse::<Outer>(body).unwrap_err();
+            assert_eq!(error.code, "invalid_json");
+            assert!(error.text.contains("trailing characters"), "{}", error.text);
+        }
+        assert!(parse::<Outer>(b"{\"inner\": {\"count\": 1}}  \n").is_ok());
     }
 
     #[test]
