@@ -97,8 +97,9 @@ impl IntoResponse for ApiError {
 }
 
 /// Writes the JSON body of an error response with `key`. Errors that did not come from an
-/// [`ApiError`] (an unknown method, a panic guard, a layer's refusal) get a body naming their
-/// status, so no client ever sees an empty or plain-text error.
+/// [`ApiError`] (an extractor's rejection, an unknown method, a layer's refusal) get a body with
+/// their own short text or their status's name, so no client ever sees an empty or plain-text
+/// error.
 pub async fn render(key: ErrorKey, response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -109,12 +110,16 @@ pub async fn render(key: ErrorKey, response: Response) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if pending.is_none() && is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
     let (code, text) = match pending {
         Some(PendingError { code, text }) => (code, text),
-        None if is_json => return response,
-        None => generic(status),
+        None => generic(status, rejection_text(body).await),
     };
-    let (mut parts, _) = response.into_parts();
+    // The JSON body brings its own type and length; the old ones described the old body.
+    parts.headers.remove(header::CONTENT_TYPE);
     parts.headers.remove(header::CONTENT_LENGTH);
     // Rendered once: an outer router (the devserver's) must not render it again with its key.
     parts.extensions.remove::<PendingError>();
@@ -122,8 +127,23 @@ pub async fn render(key: ErrorKey, response: Response) -> Response {
     (parts, body).into_response()
 }
 
-fn generic(status: StatusCode) -> (&'static str, String) {
+/// The longest plain-text rejection kept as an error's text; axum's are a line.
+const REJECTION_TEXT_BYTES: usize = 1024;
+
+/// The text an extractor's rejection came with ("Failed to deserialize query string: duplicate
+/// field `status`"), when it is a short line.
+async fn rejection_text(body: axum::body::Body) -> Option<String> {
+    let bytes = axum::body::to_bytes(body, REJECTION_TEXT_BYTES)
+        .await
+        .ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn generic(status: StatusCode, said: Option<String>) -> (&'static str, String) {
+    let named = |default: &str| said.clone().unwrap_or_else(|| default.to_owned());
     match status {
+        StatusCode::BAD_REQUEST => ("bad_request", named("Bad request")),
         StatusCode::NOT_FOUND => ("not_found", "Not found".to_owned()),
         StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Method not allowed".to_owned()),
         StatusCode::PAYLOAD_TOO_LARGE => (
@@ -133,6 +153,13 @@ fn generic(status: StatusCode) -> (&'static str, String) {
                 crate::MAX_JSON_BODY_BYTES
             ),
         ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", named("Unsupported media type"))
+        }
+        other if other.is_client_error() => {
+            ("error", named(other.canonical_reason().unwrap_or("Error")))
+        }
+        // A server error's own text may describe our internals: say only what happened.
         other => (
             "error",
             other.canonical_reason().unwrap_or("Error").to_owned(),
@@ -190,6 +217,54 @@ mod tests {
         assert_eq!(
             body_of(rendered).await,
             json!({"error": "Method not allowed", "code": "method_not_allowed"})
+        );
+    }
+
+    #[tokio::test]
+    async fn plain_text_rejections_become_json_with_their_text() {
+        let rejection = (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Failed to deserialize query string: duplicate field `status`",
+        )
+            .into_response();
+        let rendered = render(ErrorKey::Detail, rejection).await;
+        assert_eq!(rendered.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(
+            body_of(rendered).await,
+            json!({
+                "detail": "Failed to deserialize query string: duplicate field `status`",
+                "code": "bad_request"
+            })
+        );
+        let too_large = (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Failed to buffer the request body: length limit exceeded",
+        )
+            .into_response();
+        let rendered = render(ErrorKey::Error, too_large).await;
+        assert_eq!(rendered.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(body_of(rendered).await["code"], "body_too_large");
+    }
+
+    #[tokio::test]
+    async fn rendered_errors_are_left_alone_by_an_outer_router() {
+        let inner = render(
+            ErrorKey::Detail,
+            (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "text/plain")],
+                "Invalid URL",
+            )
+                .into_response(),
+        )
+        .await;
+        let outer = render(ErrorKey::Message, inner).await;
+        assert_eq!(outer.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(
+            body_of(outer).await,
+            json!({"detail": "Invalid URL", "code": "bad_request"})
         );
     }
 
