@@ -239,6 +239,25 @@ impl Ticket {
     pub fn assignment_event(agent_id: &str) -> String {
         format!("Ticket assigned to agent {agent_id}")
     }
+
+    /// The event text logged when the tags change: what was added and what was removed. Tags
+    /// are a set, so the same tags in another order are no change (`None`).
+    pub fn tags_event(from: &[String], to: &[String]) -> Option<String> {
+        let listed = |tags: Vec<&String>| {
+            tags.iter()
+                .map(|tag| tag.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let added = listed(to.iter().filter(|tag| !from.contains(tag)).collect());
+        let removed = listed(from.iter().filter(|tag| !to.contains(tag)).collect());
+        match (added.is_empty(), removed.is_empty()) {
+            (true, true) => None,
+            (false, true) => Some(format!("Tags added: {added}")),
+            (true, false) => Some(format!("Tags removed: {removed}")),
+            (false, false) => Some(format!("Tags added: {added}; removed: {removed}")),
+        }
+    }
 }
 
 /// A status change the state machine does not allow.
@@ -415,6 +434,25 @@ pub fn normalise_tags(tags: &[String]) -> Result<Vec<String>, TicketFieldError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tag_events_say_what_was_added_and_removed() {
+        let tags = |list: &[&str]| list.iter().map(|tag| (*tag).to_owned()).collect::<Vec<_>>();
+        let event = |from: &[&str], to: &[&str]| Ticket::tags_event(&tags(from), &tags(to));
+        assert_eq!(
+            event(&["billing"], &["billing", "urgent", "vip"]).as_deref(),
+            Some("Tags added: urgent, vip")
+        );
+        assert_eq!(
+            event(&["billing", "urgent"], &["urgent"]).as_deref(),
+            Some("Tags removed: billing")
+        );
+        assert_eq!(
+            event(&["billing"], &["refund"]).as_deref(),
+            Some("Tags added: refund; removed: billing")
+        );
+        assert_eq!(event(&["billing", "urgent"], &["urgent", "billing"]), None);
+    }
 
     #[test]
     fn enums_round_trip_and_name_the_accepted_values() {

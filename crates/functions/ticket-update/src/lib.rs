@@ -66,7 +66,6 @@ async fn update_ticket(
         let event = |content: String| event(&now, content, Some(&agent));
         let mut change = TicketChange {
             updated_at: now.clone(),
-            tags: tags.clone(),
             ..TicketChange::default()
         };
         if let Some(status) = request.status.filter(|status| *status != ticket.status) {
@@ -101,6 +100,12 @@ async fn update_ticket(
                 .entries
                 .push(event(Ticket::assignment_event(&assignee)));
             change.assigned_agent_id = Some(assignee);
+        }
+        if let Some(tags) = &tags
+            && let Some(logged) = Ticket::tags_event(&ticket.tags, tags)
+        {
+            change.entries.push(event(logged));
+            change.tags = Some(tags.clone());
         }
         Ok(change)
     };
