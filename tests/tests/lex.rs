@@ -231,3 +231,35 @@ async fn a_bot_of_no_tenant_is_refused_clearly() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn long_values_heard_by_lex_never_make_a_message_lex_rejects() {
+    let stack = Stack::new().await;
+    let hook = hook(&stack);
+    let long = "x".repeat(1_000);
+    for (file, slot) in [
+        ("register-malformed-email.json", "Email"),
+        ("register-malformed-email.json", "Username"),
+        ("edit-malformed-email.json", "NewEmail"),
+        ("unknown-intent.json", ""),
+    ] {
+        let mut event = sample(file);
+        let intent = event.session_state.intent.as_mut().unwrap();
+        if slot.is_empty() {
+            intent.name = format!("Intent{long}");
+        } else {
+            let value = intent.slots.get_mut(slot).unwrap().as_mut().unwrap();
+            let value = value.value.as_mut().unwrap();
+            value.original_value = Some(long.clone());
+            value.interpreted_value = Some(long.clone());
+        }
+        let answer = hook.handle(event).await;
+        let message = &answer.messages[0].content;
+        assert!(
+            message.chars().count() <= lex_code_hook::lex::MAX_MESSAGE_CHARS,
+            "{file} {slot}: {} characters",
+            message.chars().count()
+        );
+        assert!(message.contains("xxx…"), "{file} {slot}: {message}");
+    }
+}

@@ -157,11 +157,21 @@ pub struct Message {
     pub content: String,
 }
 
+/// The most characters Lex V2 takes in one message; it rejects the whole response otherwise.
+pub const MAX_MESSAGE_CHARS: usize = 1_000;
+
 impl Message {
+    /// A plain-text message, cut to [`MAX_MESSAGE_CHARS`] (ending in `…`) so Lex never rejects
+    /// the response.
     pub fn plain(content: impl Into<String>) -> Self {
+        let mut content = content.into();
+        if content.chars().count() > MAX_MESSAGE_CHARS {
+            content = content.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+            content.push('…');
+        }
         Self {
             content_type: "PlainText".to_owned(),
-            content: content.into(),
+            content,
         }
     }
 }

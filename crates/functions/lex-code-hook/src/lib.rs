@@ -127,7 +127,10 @@ impl CodeHook {
             );
         };
         let Some(kind) = UserIntent::of(&intent.name) else {
-            let text = format!("Sorry, I can't help with that request ({}).", intent.name);
+            let text = format!(
+                "Sorry, I can't help with that request ({}).",
+                echo(&intent.name)
+            );
             return close(attributes, Some(intent), IntentState::Failed, &text);
         };
         let Some(tenant) = self.tenants.tenant_of(&event.bot) else {
@@ -148,12 +151,16 @@ impl CodeHook {
             .slot_text(email_slot)
             .map(|raw| (raw.to_owned(), Email::parse(raw)));
         if let Some((raw, Err(why))) = &username {
-            let text = format!("\"{raw}\" cannot be a username: {why}. {USERNAME_PROMPT}");
+            let text = format!(
+                "\"{}\" cannot be a username: {why}. {USERNAME_PROMPT}",
+                echo(raw)
+            );
             return elicit(attributes, intent, USERNAME_SLOT, &text);
         }
         if let Some((raw, Err(_))) = &email {
             let text = format!(
-                "\"{raw}\" is not a valid email address. {}",
+                "\"{}\" is not a valid email address. {}",
+                echo(raw),
                 kind.email_prompt()
             );
             return elicit(attributes, intent, email_slot, &text);
@@ -213,6 +220,20 @@ impl CodeHook {
         };
         close(attributes, Some(intent), state, &text)
     }
+}
+
+/// The most characters of what the user said that a message repeats back: enough to recognise
+/// it, and far below Lex's limit on a message whatever the rest of the text.
+const ECHO_CHARS: usize = 80;
+
+/// What the user said, as a message quotes it: cut to [`ECHO_CHARS`], ending in `…` when cut.
+fn echo(heard: &str) -> String {
+    if heard.chars().count() <= ECHO_CHARS {
+        return heard.to_owned();
+    }
+    let mut cut: String = heard.chars().take(ECHO_CHARS - 1).collect();
+    cut.push('…');
+    cut
 }
 
 fn respond(
@@ -288,6 +309,17 @@ mod tests {
             locale_id: None,
             version: None,
         }
+    }
+
+    #[test]
+    fn echoed_values_and_messages_stay_within_lex_limits() {
+        let heard = "x".repeat(1_000);
+        assert_eq!(echo(&heard).chars().count(), ECHO_CHARS);
+        assert!(echo(&heard).ends_with('…'));
+        assert_eq!(echo("Ana"), "Ana");
+        let message = lex::Message::plain("é".repeat(1_500));
+        assert_eq!(message.content.chars().count(), lex::MAX_MESSAGE_CHARS);
+        assert!(message.content.ends_with('…'));
     }
 
     #[test]
