@@ -14,8 +14,9 @@
 //! - a negator (not, no, never, don't, won't, isn't, without…) up to four words before a signal,
 //!   in the same clause, flips a positive signal to −30 ("I don't want to buy") and cancels a
 //!   refusal ("I'm not just browsing");
-//! - each distinct signal counts once per conversation, so repeating "price?" does not inflate
-//!   the score; the score is the sum clamped to 0–100;
+//! - each kind of signal counts once per conversation, so repeating "price?" or asking "how
+//!   much does it cost" (two price phrases) does not inflate the score: the same kind of
+//!   message gets the same intent whatever words it uses; the score is the sum clamped to 0–100;
 //! - intent is the score's band: ≥ 50 HOT, ≥ 15 WARM, below that COLD, and NEUTRAL when the
 //!   conversation holds no signal at all ("hi").
 //!
@@ -47,91 +48,111 @@ pub fn is_ready(score: u8, has_email: bool, has_phone: bool) -> bool {
     score >= READY_SCORE && (has_email || has_phone)
 }
 
-const COMMITMENT: i32 = 50;
-const PRICE: i32 = 30;
-const URGENCY: i32 = 25;
-const QUANTITY: i32 = 25;
-const INTEREST: i32 = 15;
-const REFUSAL: i32 = -40;
-const NEGATED_POSITIVE: i32 = -30;
-/// Phrases matched only so their words are not read as signals or negators: "in order to" is
-/// not an order, "no problem" is not a refusal.
-const GUARD: i32 = 0;
+/// What a phrase says about the visitor; each kind counts once per conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Signal {
+    Commitment,
+    Price,
+    Urgency,
+    Quantity,
+    Interest,
+    Refusal,
+    /// Phrases matched only so their words are not read as signals or negators: "in order to"
+    /// is not an order, "no problem" is not a refusal.
+    Guard,
+}
 
-/// Signals as space-separated lower-case words, with their weights.
-const SIGNALS: &[(&str, i32)] = &[
-    ("buy", COMMITMENT),
-    ("buying", COMMITMENT),
-    ("purchase", COMMITMENT),
-    ("purchasing", COMMITMENT),
-    ("order", COMMITMENT),
-    ("ordering", COMMITMENT),
-    ("sign up", COMMITMENT),
-    ("checkout", COMMITMENT),
-    ("place an order", COMMITMENT),
-    ("price", PRICE),
-    ("prices", PRICE),
-    ("pricing", PRICE),
-    ("cost", PRICE),
-    ("costs", PRICE),
-    ("quote", PRICE),
-    ("quotation", PRICE),
-    ("deal", PRICE),
-    ("discount", PRICE),
-    ("discounts", PRICE),
-    ("how much", PRICE),
-    ("invoice", PRICE),
-    ("today", URGENCY),
-    ("tomorrow", URGENCY),
-    ("this week", URGENCY),
-    ("this month", URGENCY),
-    ("asap", URGENCY),
-    ("as soon as possible", URGENCY),
-    ("right away", URGENCY),
-    ("right now", URGENCY),
-    ("immediately", URGENCY),
-    ("urgent", URGENCY),
-    ("urgently", URGENCY),
-    ("interested", INTEREST),
-    ("considering", INTEREST),
-    ("tell me more", INTEREST),
-    ("more about", INTEREST),
-    ("learn more", INTEREST),
-    ("info", INTEREST),
-    ("information", INTEREST),
-    ("details", INTEREST),
-    ("want", INTEREST),
-    ("wanna", INTEREST),
-    ("would like", INTEREST),
-    ("i'd like", INTEREST),
-    ("looking for", INTEREST),
-    ("demo", INTEREST),
-    ("trial", INTEREST),
-    ("options", INTEREST),
-    ("availability", INTEREST),
-    ("maybe", INTEREST),
-    ("not interested", REFUSAL),
-    ("no interest", REFUSAL),
-    ("no thanks", REFUSAL),
-    ("no thank you", REFUSAL),
-    ("just browsing", REFUSAL),
-    ("just looking", REFUSAL),
-    ("unsubscribe", REFUSAL),
-    ("stop messaging", REFUSAL),
-    ("not for me", REFUSAL),
-    ("not now", REFUSAL),
-    ("too expensive", REFUSAL),
-    ("can't afford", REFUSAL),
-    ("cannot afford", REFUSAL),
-    ("waste of time", REFUSAL),
-    ("leave me alone", REFUSAL),
-    ("remove me", REFUSAL),
-    ("spam", REFUSAL),
-    ("in order to", GUARD),
-    ("no problem", GUARD),
-    ("no worries", GUARD),
-    ("never mind", GUARD),
-    ("no doubt", GUARD),
+impl Signal {
+    fn weight(self) -> i32 {
+        match self {
+            Self::Commitment => 50,
+            Self::Price => 30,
+            Self::Urgency | Self::Quantity => 25,
+            Self::Interest => 15,
+            Self::Refusal => -40,
+            Self::Guard => 0,
+        }
+    }
+}
+
+use Signal::{Commitment, Guard, Interest, Price, Refusal, Urgency};
+
+const NEGATED_POSITIVE: i32 = -30;
+
+/// Signals as space-separated lower-case words, with what they say.
+const SIGNALS: &[(&str, Signal)] = &[
+    ("buy", Commitment),
+    ("buying", Commitment),
+    ("purchase", Commitment),
+    ("purchasing", Commitment),
+    ("order", Commitment),
+    ("ordering", Commitment),
+    ("sign up", Commitment),
+    ("checkout", Commitment),
+    ("place an order", Commitment),
+    ("price", Price),
+    ("prices", Price),
+    ("pricing", Price),
+    ("cost", Price),
+    ("costs", Price),
+    ("quote", Price),
+    ("quotation", Price),
+    ("deal", Price),
+    ("discount", Price),
+    ("discounts", Price),
+    ("how much", Price),
+    ("invoice", Price),
+    ("today", Urgency),
+    ("tomorrow", Urgency),
+    ("this week", Urgency),
+    ("this month", Urgency),
+    ("asap", Urgency),
+    ("as soon as possible", Urgency),
+    ("right away", Urgency),
+    ("right now", Urgency),
+    ("immediately", Urgency),
+    ("urgent", Urgency),
+    ("urgently", Urgency),
+    ("interested", Interest),
+    ("considering", Interest),
+    ("tell me more", Interest),
+    ("more about", Interest),
+    ("learn more", Interest),
+    ("info", Interest),
+    ("information", Interest),
+    ("details", Interest),
+    ("want", Interest),
+    ("wanna", Interest),
+    ("would like", Interest),
+    ("i'd like", Interest),
+    ("looking for", Interest),
+    ("demo", Interest),
+    ("trial", Interest),
+    ("options", Interest),
+    ("availability", Interest),
+    ("maybe", Interest),
+    ("not interested", Refusal),
+    ("no interest", Refusal),
+    ("no thanks", Refusal),
+    ("no thank you", Refusal),
+    ("just browsing", Refusal),
+    ("just looking", Refusal),
+    ("unsubscribe", Refusal),
+    ("stop messaging", Refusal),
+    ("not for me", Refusal),
+    ("not now", Refusal),
+    ("too expensive", Refusal),
+    ("can't afford", Refusal),
+    ("cannot afford", Refusal),
+    ("waste of time", Refusal),
+    ("leave me alone", Refusal),
+    ("remove me", Refusal),
+    ("spam", Refusal),
+    ("in order to", Guard),
+    ("no problem", Guard),
+    ("no worries", Guard),
+    ("never mind", Guard),
+    ("no doubt", Guard),
 ];
 
 const NEGATORS: &[&str] = &[
@@ -218,16 +239,14 @@ const UNITS: &[&str] = &[
 
 /// One signal found in the text.
 struct Hit {
-    /// Identifies the signal for counting it once.
-    id: &'static str,
+    signal: Signal,
     start: usize,
     len: usize,
-    weight: i32,
 }
 
 /// Scores a whole conversation: pass every visitor turn, oldest first.
 pub fn score<'a>(visitor_turns: impl IntoIterator<Item = &'a str>) -> IntentScore {
-    let mut counted: HashSet<(&'static str, bool)> = HashSet::new();
+    let mut counted: HashSet<(Signal, bool)> = HashSet::new();
     let mut total = 0i32;
     let mut evidence = false;
     for turn in visitor_turns {
@@ -237,17 +256,17 @@ pub fn score<'a>(visitor_turns: impl IntoIterator<Item = &'a str>) -> IntentScor
         for hit in &hits {
             consumed[hit.start..hit.start + hit.len].fill(true);
         }
-        for hit in hits.iter().filter(|hit| hit.weight != GUARD) {
+        for hit in hits.iter().filter(|hit| hit.signal != Guard) {
             let negated = negated(&found, &consumed, hit.start);
-            let weight = match (negated, hit.weight > 0) {
-                (false, _) => hit.weight,
+            let weight = match (negated, hit.signal.weight() > 0) {
+                (false, _) => hit.signal.weight(),
                 (true, true) => NEGATED_POSITIVE,
                 (true, false) => 0,
             };
             if weight != 0 {
                 evidence = true;
             }
-            if counted.insert((hit.id, negated)) {
+            if counted.insert((hit.signal, negated)) {
                 total += weight;
             }
         }
@@ -308,11 +327,10 @@ fn hits(found: &[Token<'_>]) -> Vec<Hit> {
             .iter()
             .filter(|(phrase, _)| phrase_at(found, i, phrase))
             .max_by_key(|(phrase, _)| phrase.split(' ').count())
-            .map(|&(phrase, weight)| Hit {
-                id: phrase,
+            .map(|&(phrase, signal)| Hit {
+                signal,
                 start: i,
                 len: phrase.split(' ').count(),
-                weight,
             })
             .or_else(|| quantity_at(found, i));
         match best {
@@ -340,10 +358,9 @@ fn quantity_at(found: &[Token<'_>], at: usize) -> Option<Hit> {
         || (amount.kind == Kind::Word && NUMBER_WORDS.contains(&amount.norm.as_str()));
     let unit = found.get(at + 1)?;
     (is_amount && unit.kind == Kind::Word && UNITS.contains(&unit.norm.as_str())).then_some(Hit {
-        id: "quantity",
+        signal: Signal::Quantity,
         start: at,
         len: 2,
-        weight: QUANTITY,
     })
 }
 
@@ -431,9 +448,34 @@ mod tests {
 
     #[test]
     fn quantities_count_only_with_a_unit() {
-        assert_eq!(of("3 units").score, QUANTITY as u8);
-        assert_eq!(of("two licenses").score, QUANTITY as u8);
+        assert_eq!(of("3 units").score, 25);
+        assert_eq!(of("two licenses").score, 25);
         assert_eq!(of("3 questions").intent, LeadIntent::Neutral);
+    }
+
+    #[test]
+    fn the_same_kind_of_question_gets_the_same_intent_whatever_its_words() {
+        let price_questions = [
+            "How much does the Ridgeline tent cost?",
+            "What's the price of the Summit 45 backpack?",
+            "What does the Ridgeline tent cost?",
+            "how much is it",
+            "Can I get a quote and pricing?",
+            "Any discount on the deal?",
+        ];
+        for text in price_questions {
+            assert_eq!(
+                of(text),
+                IntentScore {
+                    intent: LeadIntent::Warm,
+                    score: 30
+                },
+                "{text}"
+            );
+        }
+        for text in ["I want to buy", "I'd like to purchase and order it"] {
+            assert_eq!(of(text).score, 65, "{text}");
+        }
     }
 
     #[test]
