@@ -76,10 +76,12 @@ pub struct TenantProfile {
 }
 
 impl TenantProfile {
-    /// The profile of a tenant that has not set one: its id stands in for its name.
+    /// The profile of a tenant that has not set one. Its name stays empty: the tenant id is an
+    /// internal handle, never said to visitors, so whoever shows the name falls back to a
+    /// neutral phrase ("our team").
     pub fn unnamed(tenant_id: TenantId) -> Self {
         Self {
-            name: tenant_id.to_string(),
+            name: String::new(),
             tenant_id,
             domain: None,
             email: None,
