@@ -191,6 +191,35 @@ async fn a_scripted_conversation_makes_a_hot_ready_qualified_lead() {
 }
 
 #[tokio::test]
+async fn a_tenant_without_a_profile_is_never_named_by_its_id() {
+    let stack = Stack::new().await;
+    let app = stack.app();
+    let tenant = "unnamed-co-7";
+    let issued = auth::IssuedKey::generate(domain::TenantId::parse(tenant).unwrap(), "site", 0);
+    assert!(
+        stack
+            .backend
+            .api_keys()
+            .insert(&issued.record)
+            .await
+            .unwrap()
+    );
+
+    let session = new_session(&app, &issued.key).await;
+    assert_eq!(session["realtor"]["name"], "", "{session}");
+    let id = session["sessionId"].as_str().unwrap();
+    let mut said = Vec::new();
+    for message in ["hi", "I'm Ana", "ana@example.com"] {
+        said.push(say(&app, &issued.key, id, message).await["message"].clone());
+    }
+    let last = said.last().unwrap().as_str().unwrap();
+    assert!(last.contains("Someone from our team"), "{last}");
+    for reply in &said {
+        assert!(!reply.as_str().unwrap().contains(tenant), "{reply}");
+    }
+}
+
+#[tokio::test]
 async fn negation_and_words_that_merely_contain_a_keyword_are_not_hot() {
     let stack = Stack::new().await;
     let app = stack.app();
@@ -346,6 +375,69 @@ async fn a_retry_with_the_same_idempotency_key_stores_the_exchange_once() {
     let lead = lead(&app, session["leadId"].as_str().unwrap()).await;
     assert_eq!(lead["message_count"], 2, "{lead}");
     assert_eq!(summary(&app).await["total_conversations"], 1);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_is_scoped_to_its_conversation_and_bound_to_its_request() {
+    let stack = Stack::new().await;
+    let app = stack.app();
+    let key = [("idempotency-key", "msg-1")];
+    let first_session = new_session(&app, KEY_A).await;
+    let second_session = new_session(&app, KEY_A).await;
+    let (first_id, second_id) = (
+        first_session["sessionId"].as_str().unwrap(),
+        second_session["sessionId"].as_str().unwrap(),
+    );
+    let (status, first, _) = chat_in(&app, KEY_A, first_id, "I'm Ana, ana@example.com", &key).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+
+    // Another visitor who copied the same key gets their own answer, and their message is kept.
+    let (status, second, _) = chat_in(&app, KEY_A, second_id, "hello", &key).await;
+    assert_eq!(status, StatusCode::OK, "{second}");
+    assert_eq!(second["sessionId"], second_id);
+    assert!(
+        !second["message"].as_str().unwrap().contains("Ana"),
+        "{second}"
+    );
+    let stored = lead(&app, second_session["leadId"].as_str().unwrap()).await;
+    assert_eq!(stored["message_count"], 2, "{stored}");
+
+    // The same key in the same session with another message is refused, and nothing is written.
+    let before = stack.items(&stack.backend.tables.leads).await.len();
+    let (status, refused, _) = chat_in(&app, KEY_A, first_id, "something else", &key).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["code"], "idempotency_key_reused");
+    assert!(refused["error"].is_string(), "seed 002's key: {refused}");
+    assert_eq!(stack.items(&stack.backend.tables.leads).await.len(), before);
+
+    // seed 001's chat/respond: the same key from two users is two conversations.
+    let respond = |user: &'static str, message: &'static str| {
+        let app = app.clone();
+        async move {
+            let body = json!({"message": message, "user_id": user, "source": "website"});
+            widget(
+                &app,
+                KEY_A,
+                "/api/v1/chat/respond",
+                body,
+                &[("idempotency-key", "k-1")],
+            )
+            .await
+        }
+    };
+    let (status, ana, _) = respond("user-ana", "I'm Ana, ana@example.com").await;
+    assert_eq!(status, StatusCode::OK, "{ana}");
+    let (status, bob, _) = respond("user-bob", "hello").await;
+    assert_eq!(status, StatusCode::OK, "{bob}");
+    assert_ne!(bob["lead_id"], ana["lead_id"]);
+    assert_eq!(
+        lead(&app, bob["lead_id"].as_str().unwrap()).await["message_count"],
+        2
+    );
+    let (status, refused, _) = respond("user-ana", "a different question").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["code"], "idempotency_key_reused");
+    assert!(refused["detail"].is_string(), "seed 001's key: {refused}");
 }
 
 async fn futures_join<F: std::future::Future>(a: F, b: F, c: F) -> Vec<F::Output> {
@@ -630,6 +722,7 @@ async fn analytics_match_a_recount_after_two_hundred_mixed_operations_with_retri
             let session = (!sessions.is_empty()).then(|| sessions[pick % sessions.len()].clone());
             let lead = (!leads.is_empty()).then(|| leads[pick % leads.len()].clone());
             let retry_key = format!("op-{}", pick % 20);
+            let retry_lines = lines;
             batch.push(tokio::spawn(async move {
                 match (op, session, lead) {
                     (0, _, _) | (1, None, _) => {
@@ -641,7 +734,9 @@ async fn analytics_match_a_recount_after_two_hundred_mixed_operations_with_retri
                         (None, None)
                     }
                     (2, Some(session), _) => {
-                        // A retried send: the same key may have been used before.
+                        // A retried send: the same key may have been used before, always with
+                        // the same message (another message under a used key is refused).
+                        let line = retry_lines[pick % 20 % retry_lines.len()];
                         let (status, body, _) = chat_in(&app, KEY_A, &session, line, &[("idempotency-key", &retry_key)])
                         .await;
                         assert_eq!(status, StatusCode::OK, "{body}");

@@ -220,6 +220,97 @@ async fn a_customer_writing_on_a_resolved_ticket_reopens_it_and_a_closed_one_ref
 }
 
 #[tokio::test]
+async fn a_message_racing_a_close_lands_before_it_or_is_refused() {
+    let desk = Desk::new().await;
+    for attempt in 0..12 {
+        let ticket = desk
+            .open_ticket(&format!("+1555009{attempt:02}"), json!({}))
+            .await;
+        assert_eq!(
+            desk.set_status(&ticket, TicketStatus::Open).await.0,
+            StatusCode::OK
+        );
+        let path = format!("/api/tickets/{ticket}");
+        let close = {
+            let (app, token, path) = (desk.app.clone(), desk.ana.clone(), path.clone());
+            async move {
+                let body = json!({"status": "closed"}).to_string();
+                call_as(&app, Method::PUT, &path, Auth::Bearer(&token), Some(&body)).await
+            }
+        };
+        let message = {
+            let (app, path) = (desk.app.clone(), format!("{path}/message"));
+            async move {
+                let body = json!({"content": "racing message"}).to_string();
+                call_as(&app, Method::POST, &path, Auth::Key(KEY_A), Some(&body)).await
+            }
+        };
+        let (closed, sent) = tokio::join!(tokio::spawn(close), tokio::spawn(message));
+        let ((closed, _), (sent, sent_body)) = (closed.unwrap(), sent.unwrap());
+        assert_eq!(closed, StatusCode::OK);
+
+        let (_, read) = desk.as_ana(Method::GET, &path, None).await;
+        assert_eq!(read["status"], "closed");
+        let timeline = read["timeline"].as_array().unwrap();
+        let position = |content: &str| {
+            timeline
+                .iter()
+                .position(|entry| entry["content"] == content)
+        };
+        let close_at = position("Status changed from open to closed").expect("the close is logged");
+        match (sent, position("racing message")) {
+            (StatusCode::OK, Some(message_at)) => {
+                assert!(
+                    message_at < close_at,
+                    "attempt {attempt}: an accepted message is on the timeline before the close"
+                );
+                assert_eq!(
+                    read["updated_at"], timeline[close_at]["timestamp"],
+                    "attempt {attempt}: the close is the ticket's last change"
+                );
+            }
+            (StatusCode::CONFLICT, None) => assert_eq!(sent_body["code"], "ticket_closed"),
+            (status, stored) => panic!(
+                "attempt {attempt}: the message answered {status} {sent_body} and is stored at {stored:?}"
+            ),
+        }
+    }
+}
+
+#[tokio::test]
+async fn tag_changes_are_logged_on_the_timeline() {
+    let desk = Desk::new().await;
+    let ticket = desk
+        .open_ticket("+15550088", json!({"tags": ["billing"]}))
+        .await;
+    let (status, body) = desk
+        .as_ana(
+            Method::PUT,
+            &format!("/api/tickets/{ticket}"),
+            Some(json!({"tags": ["billing", "Urgent"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["tags"], json!(["billing", "urgent"]));
+    let event = body["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(event["content"], "Tags added: urgent");
+    assert_eq!(event["content_type"], "event_log");
+    assert_eq!(event["visibility"], "internal");
+
+    // The same tags again change nothing, so nothing is logged.
+    let before = desk.stored_items().await;
+    let (status, _) = desk
+        .as_ana(
+            Method::PUT,
+            &format!("/api/tickets/{ticket}"),
+            Some(json!({"tags": ["urgent", "billing"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(desk.stored_items().await, before);
+}
+
+#[tokio::test]
 async fn twenty_concurrent_messages_make_twenty_timeline_entries() {
     let desk = Desk::new().await;
     let ticket = desk.open_ticket("+15550002", json!({})).await;

@@ -16,6 +16,10 @@ use serde_json::{Value, json};
 use tests::desk::Desk;
 use tests::{Auth, KEY_A, call_as, repo_root, send};
 
+/// acme's WhatsApp number, and globex's.
+const ACME_WHATSAPP: &str = "106540352242922";
+const GLOBEX_WHATSAPP: &str = "100000000000002";
+
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(
         repo_root()
@@ -199,18 +203,17 @@ async fn media_batches_statuses_echoes_and_unknown_events_are_all_acknowledged()
         "unknown kinds are acknowledged: {outcome}"
     );
 
-    // An account-level notice names no phone number: acknowledged, nothing read from it.
+    // An account-level notice names no phone number, so no connected account can vouch for
+    // it: refused like any delivery that cannot be verified, signed or not.
     let notice = json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [
         {"field": "message_template_status_update", "value": {"event": "APPROVED", "message_template_id": 1}}
     ]}]})
     .to_string();
     let before = desk.stored_items().await;
     let (status, outcome) = post(&desk.app, "/api/webhooks/whatsapp", None, &notice).await;
-    assert_eq!(
-        (status, &outcome["ignored"]),
-        (StatusCode::OK, &json!(1)),
-        "{outcome}"
-    );
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{outcome}");
+    let (status, outcome) = post_meta(&desk.app, "/api/webhooks/whatsapp", &notice).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{outcome}");
     assert_eq!(desk.stored_items().await, before);
 }
 
@@ -255,9 +258,44 @@ async fn unsigned_and_mis_signed_deliveries_get_401_and_store_nothing() {
     let (status, _) = post_meta(&desk.app, "/api/webhooks/whatsapp", &stranger).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(desk.stored_items().await, 0);
-    // Not JSON at all.
-    let (status, answer) = post_meta(&desk.app, "/api/webhooks/whatsapp", "{oops").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    // Nothing a signature could be checked against, on every delivery path: no signature, an
+    // empty object, a body that is not JSON (signed or not). Each is refused before anything in
+    // it is read, with the same answer.
+    let paths = [
+        "/api/webhooks/whatsapp",
+        "/api/v1/webhook/whatsapp",
+        "/api/webhooks/facebook",
+        "/api/webhooks/instagram",
+        "/api/v1/webhook/instagram",
+        "/api/webhooks/twitter",
+    ];
+    for path in paths {
+        for (body, signed) in [
+            ("{}", false),
+            ("{}", true),
+            ("{oops", false),
+            ("{oops", true),
+        ] {
+            let header = signed.then(|| {
+                let name = if path.ends_with("twitter") {
+                    X_SIGNATURE_HEADER
+                } else {
+                    META_SIGNATURE_HEADER
+                };
+                (name, sign_meta(secret(Channel::Whatsapp), body.as_bytes()))
+            });
+            let (status, answer) = post(&desk.app, path, header, body).await;
+            assert_eq!(
+                (status, &answer["detail"]),
+                (
+                    StatusCode::UNAUTHORIZED,
+                    &json!("The delivery's signature could not be verified")
+                ),
+                "{path} {body} signed={signed}"
+            );
+        }
+    }
+    assert_eq!(desk.stored_items().await, 0);
 }
 
 #[tokio::test]
@@ -527,6 +565,91 @@ async fn a_chatbot_hands_a_conversation_to_a_human_and_polls_for_the_reply() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
+/// A handoff of `session` with an optional `Idempotency-Key`.
+async fn hand_off(
+    desk: &Desk,
+    session: &str,
+    message: &str,
+    key: Option<&str>,
+) -> (StatusCode, Value) {
+    let body = json!({"session_id": session, "customer_name": "Ana", "initial_message": message});
+    let mut request = Request::post("/api/webhooks/chatbot")
+        .header("content-type", "application/json")
+        .header("x-api-key", KEY_A);
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    send(
+        &desk.app,
+        request.body(Body::from(body.to_string())).unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_session_has_one_handoff_ticket_at_a_time_and_its_key_makes_retries_safe() {
+    let desk = Desk::new().await;
+    let handoffs = || desk.tickets("tag=chatbot_handoff");
+
+    // Three concurrent copies of one handoff with one key, then a late retry: one ticket, one
+    // answer.
+    let (a, b, c) = tokio::join!(
+        hand_off(&desk, "session-7", "I need a person", Some("handoff-1")),
+        hand_off(&desk, "session-7", "I need a person", Some("handoff-1")),
+        hand_off(&desk, "session-7", "I need a person", Some("handoff-1")),
+    );
+    for (status, answer) in [&a, &b, &c] {
+        assert_eq!(*status, StatusCode::OK, "{answer}");
+        assert_eq!(answer, &a.1, "every copy gets the first answer");
+    }
+    let ticket = a.1["ticket_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        hand_off(&desk, "session-7", "I need a person", Some("handoff-1"))
+            .await
+            .1,
+        a.1
+    );
+    assert_eq!(handoffs().await.len(), 1);
+
+    // The same key with another request is refused and writes nothing.
+    let before = desk.stored_items().await;
+    let (status, answer) = hand_off(
+        &desk,
+        "session-7",
+        "Something else entirely",
+        Some("handoff-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["code"], "idempotency_key_reused");
+    assert_eq!(desk.stored_items().await, before);
+
+    // Without a key, the session's open handoff ticket is the answer: nothing new is opened.
+    let (status, again) = hand_off(&desk, "session-7", "Hello? Anyone?", None).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["ticket_id"], ticket.as_str());
+    assert_eq!(desk.stored_items().await, before);
+    // Two concurrent handoffs of a new session without keys open one ticket.
+    let (one, two) = tokio::join!(
+        hand_off(&desk, "session-8", "help", None),
+        hand_off(&desk, "session-8", "help", None),
+    );
+    assert_eq!(one.1["ticket_id"], two.1["ticket_id"]);
+    assert_eq!(handoffs().await.len(), 2);
+
+    // Once that ticket is closed, the next handoff of the session opens a new one.
+    assert_eq!(
+        desk.set_status(&ticket, domain::ticket::TicketStatus::Closed)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let (status, later) = hand_off(&desk, "session-7", "Back again", None).await;
+    assert_eq!(status, StatusCode::OK, "{later}");
+    assert_ne!(later["ticket_id"], ticket.as_str());
+    assert_eq!(handoffs().await.len(), 3);
+}
+
 #[tokio::test]
 async fn messages_racing_from_a_known_customer_without_an_active_ticket_open_one_ticket() {
     let desk = Desk::new().await;
@@ -625,6 +748,7 @@ async fn whatsapp_statuses_move_our_outbound_message_forward_only() {
         .link_outbound(
             &domain::TenantId::parse("acme").unwrap(),
             Channel::Whatsapp,
+            ACME_WHATSAPP,
             outbound,
             &domain::ticket::TicketId::parse(&ticket).unwrap(),
             &domain::ticket::MessageId::parse(message).unwrap(),
@@ -672,6 +796,35 @@ async fn whatsapp_statuses_move_our_outbound_message_forward_only() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(desk.stored_items().await, before);
+
+    // Another tenant's number reporting on acme's message, validly signed with that tenant's
+    // own secret: acknowledged, and acme's message keeps its state.
+    let globex_secret = CHANNEL_ACCOUNTS
+        .iter()
+        .find(|account| account.account_id == GLOBEX_WHATSAPP)
+        .unwrap()
+        .signing_secret;
+    let forged =
+        whatsapp_status(outbound, "failed", "1749416999").replace(ACME_WHATSAPP, GLOBEX_WHATSAPP);
+    let (status, outcome) = post(
+        &desk.app,
+        "/api/webhooks/whatsapp",
+        Some((
+            META_SIGNATURE_HEADER,
+            sign_meta(globex_secret, forged.as_bytes()),
+        )),
+        &forged,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let reply = desk
+        .timeline(&ticket)
+        .await
+        .into_iter()
+        .find(|entry| entry["message_id"] == message)
+        .unwrap();
+    assert_eq!(reply["delivery"]["state"], "read", "{reply}");
     assert_eq!(desk.stored_items().await, before);
 }
 

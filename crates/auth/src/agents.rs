@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use domain::TenantId;
 use http_kit::ApiError;
 
-use crate::api_key::{self, ApiKeys, KEY_PREFIX};
+use crate::api_key::{self, ApiKeys, KEY_PREFIX, KeyGrant};
 use crate::directory::AgentDirectory;
 use crate::jwks::DEFAULT_MIN_REFETCH_INTERVAL;
 use crate::settings::CognitoSettings;
@@ -138,14 +138,14 @@ where
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Agent(Agent),
-    Key(TenantId),
+    Key(KeyGrant),
 }
 
 impl Caller {
     pub fn tenant(&self) -> &TenantId {
         match self {
             Self::Agent(agent) => &agent.tenant,
-            Self::Key(tenant) => tenant,
+            Self::Key(grant) => &grant.tenant,
         }
     }
 
@@ -153,6 +153,14 @@ impl Caller {
         match self {
             Self::Agent(agent) => Some(agent),
             Self::Key(_) => None,
+        }
+    }
+
+    /// Who this is, for what is counted or remembered per caller (limits, idempotency keys).
+    pub fn scope(&self) -> String {
+        match self {
+            Self::Agent(agent) => agent.scope(),
+            Self::Key(grant) => grant.scope(),
         }
     }
 }
@@ -184,7 +192,7 @@ where
         };
         api_key::admit_key(&parts.headers, &ApiKeys::from_ref(state), key)
             .await
-            .map(|grant| Self::Key(grant.tenant))
+            .map(Self::Key)
     }
 }
 

@@ -108,6 +108,11 @@ impl KeyGrant {
         }
     }
 
+    /// The key as a caller, for what is counted or remembered per caller: `key#<key id>`.
+    pub fn scope(&self) -> String {
+        format!("key#{}", self.key_id)
+    }
+
     /// Whether a browser request from `origin` may use the key.
     pub fn allows_origin(&self, origin: &str) -> bool {
         self.allowed_origins.is_empty()

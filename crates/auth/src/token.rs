@@ -62,6 +62,13 @@ pub struct Agent {
     pub role: Role,
 }
 
+impl Agent {
+    /// The agent as a caller, for what is counted or remembered per caller: `agent#<sub>`.
+    pub fn scope(&self) -> String {
+        format!("agent#{}", self.sub)
+    }
+}
+
 /// Why a token was not accepted. Every variant but the last two is the caller's problem (401);
 /// [`TokenError::NoRole`] is a valid sign-in without permission (403), and
 /// [`TokenError::KeysUnavailable`] is ours (500).

@@ -3,14 +3,16 @@
 //! conditioned on the lead not having changed; a lost race reads and decides again.
 
 use assistant::{Role, TenantBrief, Turn};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use domain::conversation::{ChatMessage, ChatRole, Contact, ConversationKey, Session, SessionId};
 use domain::lead::{Lead, LeadSource, UserId};
+use domain::replay::ReplayKey;
 use domain::{Email, TenantId, TenantProfile};
 use http_kit::ApiError;
 use http_kit::clock::{now_ms, random_u64};
+use http_kit::idempotency::key_reused;
 use serde_json::Value;
-use store::conversations::{Conversation, LeadWrite, Lookup, Opening, Replay, Saved};
+use store::conversations::{Conversation, LeadWrite, Lookup, Opening, Saved};
 
 use crate::{ChatService, store_failure};
 
@@ -19,8 +21,6 @@ use crate::{ChatService, store_failure};
 pub const ASSISTANT_CONTEXT: usize = 50;
 /// How many of the latest messages a resumed session or a lead read shows.
 pub const SHOWN_MESSAGES: usize = 200;
-/// How long a response is kept for a retry bearing the same `Idempotency-Key`.
-const IDEMPOTENCY_SECS: u64 = 24 * 60 * 60;
 /// How often a write that lost to a concurrent one is read and decided again.
 const MAX_ATTEMPTS: usize = 6;
 
@@ -56,46 +56,11 @@ impl From<ApiError> for ChatError {
     }
 }
 
-/// What makes a request repeatable without effect: a key unique to the request (scoped to the
-/// tenant and where it came from) and how long a repeat is recognised.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplayKey {
-    pub key: String,
-    pub keep_secs: u64,
-}
-
 /// The answer to a message, and whether it is the stored answer of an earlier copy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub body: Value,
     pub repeated: bool,
-}
-
-/// The client's `Idempotency-Key`, scoped to the tenant and the route; 400 when it is not a
-/// usable key.
-pub fn idempotency_key(
-    headers: &HeaderMap,
-    tenant: &TenantId,
-    route: &str,
-) -> Result<Option<ReplayKey>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|key| !key.is_empty() && key.len() <= 128)
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_idempotency_key",
-                "Idempotency-Key must be 1-128 visible ASCII characters",
-            )
-        })?;
-    Ok(Some(ReplayKey {
-        key: format!("{tenant}#{route}#{key}"),
-        keep_secs: IDEMPOTENCY_SECS,
-    }))
 }
 
 /// The assistant's brief for a tenant.
@@ -212,11 +177,9 @@ pub async fn converse(
         let write = LeadWrite {
             window,
             messages: vec![visitor, answer],
-            replay: replay.as_ref().map(|replay| Replay {
-                key: replay.key.clone(),
-                response: body.to_string(),
-                until_secs: received_at / 1000 + replay.keep_secs,
-            }),
+            replay: replay
+                .as_ref()
+                .map(|replay| replay.remember(body.to_string(), received_at)),
             opening: Some(Opening {
                 scope: caller_scope.clone(),
                 limit: service.limits.new_conversations_per_caller,
@@ -237,6 +200,7 @@ pub async fn converse(
                 });
             }
             Saved::Repeated(stored) => return Ok(repeated(&stored)?),
+            Saved::KeyReused => return Err(key_reused().into()),
             Saved::RateLimited(limited) => {
                 return Err(new_conversations_limited(limited.retry_after_secs).into());
             }
@@ -304,7 +268,7 @@ pub async fn open_session(
                 return Err(new_conversations_limited(limited.retry_after_secs));
             }
             // A session id that is already taken (2^-122): draw another.
-            Saved::Changed | Saved::Repeated(_) => continue,
+            Saved::Changed | Saved::Repeated(_) | Saved::KeyReused => continue,
         }
     }
     Err(store_failure(store::StoreError::Contended))

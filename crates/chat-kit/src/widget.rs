@@ -5,10 +5,10 @@ use axum::body::Bytes;
 use contracts::chatbot::{ChatRequest, ChatResponse, SessionRequest, SessionResponse};
 use domain::TenantId;
 use domain::conversation::{ConversationKey, SessionId, chat_text};
-use http_kit::ApiError;
+use http_kit::{ApiError, IdempotentJson};
 use serde_json::Value;
 
-use crate::conversation::{ChatError, Converse, ReplayKey, converse, open_session};
+use crate::conversation::{ChatError, Converse, converse, open_session};
 use crate::views::session_response;
 use crate::{ChatService, store_failure};
 
@@ -42,21 +42,27 @@ pub async fn session(
     ))
 }
 
-/// A visitor's message in a session, answered by the assistant; both are stored.
+/// A visitor's message in a session, answered by the assistant; both are stored. An
+/// `Idempotency-Key` on `route` is scoped to the session.
 pub async fn chat(
     service: &ChatService,
     tenant: &TenantId,
-    request: ChatRequest,
+    route: &str,
+    request: IdempotentJson<ChatRequest>,
     caller_scope: &str,
-    replay: Option<ReplayKey>,
 ) -> Result<Value, ApiError> {
+    let IdempotentJson { body: request, key } = request;
     let text = chat_text(&request.message)
         .map_err(|error| ApiError::bad_request("invalid_message", error.to_string()))?;
     let session = SessionId::parse(&request.session_id)
         .ok_or(ChatError::UnknownSession)
         .map_err(ChatError::into_api_error)?;
+    let conversation = ConversationKey::Session(session.clone());
+    // The same key in another session (another visitor of the tenant) is another key.
+    let replay =
+        key.map(|given| given.replay_key(tenant, route, conversation.lead_id(tenant).as_str()));
     let request = Converse {
-        key: ConversationKey::Session(session.clone()),
+        key: conversation,
         text,
         caller_scope: caller_scope.to_owned(),
         replay,

@@ -9,6 +9,7 @@ pub mod email;
 pub mod events;
 pub mod lead;
 pub mod outbound;
+pub mod replay;
 pub mod settings;
 pub mod tenant;
 pub mod text;

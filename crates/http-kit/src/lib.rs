@@ -3,10 +3,12 @@
 
 pub mod clock;
 pub mod errors;
+pub mod idempotency;
 pub mod json;
 pub mod lambda;
 
 pub use errors::{ApiError, ErrorKey};
+pub use idempotency::{IdempotencyKey, IdempotentJson};
 pub use json::JsonBody;
 
 use axum::Router;

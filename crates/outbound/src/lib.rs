@@ -242,14 +242,9 @@ impl Outbound {
             .origin_platform_id
             .clone()
             .unwrap_or_else(|| ticket.customer.channel_identity.clone());
+        let account_id = ticket.source.account_id.as_deref();
         let sent = self
-            .send_from(
-                tenant,
-                channel,
-                ticket.source.account_id.as_deref(),
-                &recipient,
-                text,
-            )
+            .send_from(tenant, channel, account_id, &recipient, text)
             .await?;
         let at = now_ms() / 1000;
         match sent {
@@ -258,6 +253,8 @@ impl Outbound {
                     .link_outbound(
                         tenant,
                         channel,
+                        // Sent, so sent from the ticket's account: `send_from` needs one.
+                        account_id.unwrap_or_default(),
                         &sent.provider_message_id,
                         &ticket_id,
                         &message_id,

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::StoreError;
 use crate::analytics::tally_write;
 use crate::leads::{LEAD_ENTRY, LeadItem, LeadStore, s};
+use crate::replay::{self, Replay, Replayed};
 use crate::transact::{Transacted, transact};
 
 const CHAT_PREFIX: &str = "chat#";
@@ -102,17 +103,6 @@ pub enum Lookup {
     OtherTenant,
 }
 
-/// A response remembered under a client's idempotency key, so a retried request gets the first
-/// answer instead of being applied twice.
-#[derive(Debug, Clone)]
-pub struct Replay {
-    /// Already scoped to the tenant and the route.
-    pub key: String,
-    pub response: String,
-    /// Epoch seconds after which the record may go.
-    pub until_secs: u64,
-}
-
 /// A limit on how many new conversations one caller (a key, an agent) starts.
 #[derive(Debug, Clone)]
 pub struct Opening {
@@ -152,8 +142,10 @@ pub enum Saved {
     Done,
     /// The lead changed since it was read: read again and decide again.
     Changed,
-    /// The idempotency key was used before; this was its response.
+    /// The idempotency key was used before for this request; this was its response.
     Repeated(String),
+    /// The idempotency key was used before for another request: nothing was written.
+    KeyReused,
     /// The caller started too many conversations.
     RateLimited(RateLimited),
 }
@@ -281,16 +273,7 @@ impl LeadStore {
         }
         let replay_at = match &change.replay {
             Some(replay) => {
-                writes.push(put(Put::builder()
-                    .table_name(&self.claims_table)
-                    .item("claim", s(replay_claim(&replay.key)))
-                    .item("tenantId", s(tenant.as_str()))
-                    .item("response", s(replay.response.clone()))
-                    .item(
-                        "expiresAt",
-                        AttributeValue::N(replay.until_secs.to_string()),
-                    )
-                    .condition_expression("attribute_not_exists(claim)"))?);
+                writes.push(replay::put(&self.claims_table, tenant, replay)?);
                 Some(writes.len() - 1)
             }
             None => None,
@@ -307,12 +290,16 @@ impl LeadStore {
         match transact(&self.client, writes).await? {
             Transacted::Done => Ok(Saved::Done),
             Transacted::ConditionFailed { writes } => {
-                if replay_at.is_some_and(|at| writes.contains(&at)) {
-                    let key = change.replay.as_ref().map(|replay| replay.key.as_str());
-                    return Ok(match self.replayed(key.unwrap_or_default()).await? {
-                        Some(response) => Saved::Repeated(response),
-                        None => Saved::Changed,
-                    });
+                if let (Some(at), Some(replay)) = (replay_at, &change.replay)
+                    && writes.contains(&at)
+                {
+                    return Ok(
+                        match replay::earlier(&self.client, &self.claims_table, replay).await? {
+                            Some(Replayed::Same(response)) => Saved::Repeated(response),
+                            Some(Replayed::Different) => Saved::KeyReused,
+                            None => Saved::Changed,
+                        },
+                    );
                 }
                 if let (Some(at), Some(opening)) = (opening_at, opening)
                     && writes.contains(&at)
@@ -327,25 +314,6 @@ impl LeadStore {
                 Ok(Saved::Changed)
             }
         }
-    }
-
-    /// The response stored under an idempotency key, if the key was used.
-    pub async fn replayed(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.claims_table)
-            .key("claim", s(replay_claim(key)))
-            .consistent_read(true)
-            .send()
-            .await?;
-        Ok(output
-            .item
-            .and_then(|mut item| item.remove("response"))
-            .and_then(|response| match response {
-                AttributeValue::S(text) => Some(text),
-                _ => None,
-            }))
     }
 
     /// Counts one new conversation of the opening's caller in the current window, refused
@@ -369,10 +337,6 @@ impl LeadStore {
             .map_err(|error| StoreError::Malformed(error.to_string()))?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
-}
-
-fn replay_claim(key: &str) -> String {
-    format!("replay#{key}")
 }
 
 fn put(

@@ -14,6 +14,7 @@ mod error;
 pub mod https;
 pub mod leads;
 pub mod recent;
+pub mod replay;
 pub mod stream;
 pub mod tables;
 pub mod tenants;

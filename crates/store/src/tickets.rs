@@ -19,6 +19,7 @@ use domain::ticket::{
 use serde::{Deserialize, Serialize};
 
 use crate::cursor::{self, InvalidCursor};
+use crate::replay::{self, Replay, Replayed};
 use crate::tables::{CUSTOMERS, TableNames};
 use crate::transact::{Transacted, backoff, transact};
 use crate::{StoreError, condition_held};
@@ -171,8 +172,15 @@ fn identity_key(tenant: &TenantId, identity: &ChannelIdentity) -> String {
     format!("{tenant}#{}#{}", identity.channel, identity.handle)
 }
 
-fn outbound_claim(channel: Channel, provider_message_id: &str) -> String {
-    format!("outbound-message#{channel}#{provider_message_id}")
+/// The link from a provider's id of a message we sent to its timeline entry. Keyed by the
+/// account it was sent from, so a status report arriving through another account (another
+/// tenant's number) finds nothing to move.
+fn outbound_claim(channel: Channel, account_id: &str, provider_message_id: &str) -> String {
+    format!("outbound-message#{channel}#{account_id}#{provider_message_id}")
+}
+
+fn handoff_claim(tenant: &TenantId, session: &str) -> String {
+    format!("handoff#{tenant}#{session}")
 }
 
 fn identity_claim(tenant: &TenantId, identity: &ChannelIdentity) -> String {
@@ -236,6 +244,28 @@ pub struct ChannelMessage {
     pub dedupe_until: u64,
     /// Logged when the message reopens a ticket (its content is set here).
     pub status_event: TimelineEntry,
+}
+
+/// A chatbot handing a conversation to a person.
+pub struct Handoff {
+    /// The ticket to open, with the handoff's message as its first entry.
+    pub opening: NewTicket,
+    /// The chatbot's session: one handoff ticket at a time is worked on per session.
+    pub session: String,
+    /// The client's idempotency record, written with the ticket.
+    pub replay: Option<Replay>,
+}
+
+/// What became of a handoff.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HandedOff {
+    Opened(Ticket),
+    /// The session's earlier handoff ticket is still being worked on: nothing was written.
+    AlreadyOpen(Ticket),
+    /// The idempotency key was used for this request before; this was the answer.
+    Repeated(String),
+    /// The idempotency key was used for another request: nothing was written.
+    KeyReused,
 }
 
 /// What became of a channel message.
@@ -374,6 +404,113 @@ impl TicketStore {
         Err(StoreError::Contended)
     }
 
+    /// A chatbot's handoff of a conversation: a ticket opened for the session, at most one at a
+    /// time. While the session's earlier handoff ticket is still being worked on, that ticket is
+    /// the answer and nothing is written; a client's idempotency record is written with the
+    /// ticket, so a retry with the same key gets the first answer even after the ticket closed.
+    pub async fn hand_off(
+        &self,
+        tenant: &TenantId,
+        handoff: Handoff,
+    ) -> Result<HandedOff, StoreError> {
+        let claim = handoff_claim(tenant, &handoff.session);
+        for attempt in 0..MAX_ATTEMPTS {
+            let previous = match self.claimed_ticket(&claim).await? {
+                Some(id) => match self.ticket(tenant, &id).await? {
+                    Some(ticket) if ticket.status.is_active() => {
+                        // A retry of the request that opened it gets that request's answer.
+                        return Ok(match self.earlier_handoff(&handoff).await? {
+                            Some(outcome) => outcome,
+                            None => HandedOff::AlreadyOpen(ticket),
+                        });
+                    }
+                    _ => Some(id),
+                },
+                None => None,
+            };
+            let existing = self
+                .customer_for(tenant, &handoff.opening.identity, attempt)
+                .await?;
+            let (ticket, opening) =
+                self.opening(tenant, &handoff.opening, existing.as_ref(), Pointer::Leave)?;
+            let mut writes = Vec::with_capacity(opening.len() + 2);
+            if let Some(replay) = &handoff.replay {
+                writes.push(replay::put(&self.claims_table, tenant, replay)?);
+            }
+            writes.push(self.handoff_claim_put(&claim, &ticket.ticket_id, previous.as_ref())?);
+            writes.extend(opening);
+            match transact(&self.client, writes).await? {
+                Transacted::Done => return Ok(HandedOff::Opened(ticket)),
+                Transacted::ConditionFailed { writes } => {
+                    if handoff.replay.is_some()
+                        && writes.contains(&0)
+                        && let Some(outcome) = self.earlier_handoff(&handoff).await?
+                    {
+                        return Ok(outcome);
+                    }
+                    // Another handoff of the session (or a new customer) got there first.
+                    backoff(attempt).await;
+                }
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// What an earlier use of the handoff's idempotency key answered, if it was used.
+    async fn earlier_handoff(&self, handoff: &Handoff) -> Result<Option<HandedOff>, StoreError> {
+        let Some(replay) = &handoff.replay else {
+            return Ok(None);
+        };
+        Ok(
+            match replay::earlier(&self.client, &self.claims_table, replay).await? {
+                Some(Replayed::Same(response)) => Some(HandedOff::Repeated(response)),
+                Some(Replayed::Different) => Some(HandedOff::KeyReused),
+                None => None,
+            },
+        )
+    }
+
+    /// The ticket a session's last handoff opened, read consistently.
+    async fn claimed_ticket(&self, claim: &str) -> Result<Option<TicketId>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.claims_table)
+            .key("claim", AttributeValue::S(claim.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await?;
+        match output.item.as_ref().and_then(|item| item.get("ticket_id")) {
+            Some(AttributeValue::S(id)) => TicketId::parse(id)
+                .map(Some)
+                .map_err(|error| StoreError::Malformed(format!("handoff ticket_id {error}"))),
+            _ => Ok(None),
+        }
+    }
+
+    /// Points a session's handoff claim at `ticket`, if it still names what was read.
+    fn handoff_claim_put(
+        &self,
+        claim: &str,
+        ticket: &TicketId,
+        previous: Option<&TicketId>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.claims_table)
+            .item("claim", AttributeValue::S(claim.to_owned()))
+            .item("ticket_id", AttributeValue::S(ticket.to_string()));
+        let put = match previous {
+            Some(previous) => put
+                .condition_expression("ticket_id = :previous")
+                .expression_attribute_values(":previous", AttributeValue::S(previous.to_string())),
+            None => put.condition_expression("attribute_not_exists(claim)"),
+        };
+        let put = put
+            .build()
+            .map_err(|error| StoreError::Malformed(error.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     /// A customer's message from a channel, at most once per provider message id: it joins the
     /// customer's ticket that is still being worked on (reopening a pending one), or opens a new
     /// ticket, creating the customer on first contact. The de-duplication record is written in
@@ -430,10 +567,8 @@ impl TicketStore {
                         ..TicketChange::default()
                     };
                     // The index may lag: the write holds only if the ticket is still as read.
-                    let mut writes = vec![
-                        guard.clone(),
-                        self.ticket_update(tenant, &ticket, &change, true)?,
-                    ];
+                    let mut writes =
+                        vec![guard.clone(), self.ticket_update(tenant, &ticket, &change)?];
                     let written = Written::now();
                     for (position, entry) in change.entries.iter().enumerate() {
                         writes.push(self.entry_put(
@@ -466,12 +601,15 @@ impl TicketStore {
     }
 
     /// Remembers which timeline entry an outbound channel message is, so the provider's delivery
-    /// reports find it. The sender calls this once the provider accepted the message; the link
-    /// expires at `keep_until` (epoch seconds). `false` when the ticket has no such message.
+    /// reports for the account it was sent from find it. The sender calls this once the provider
+    /// accepted the message; the link expires at `keep_until` (epoch seconds). `false` when the
+    /// ticket has no such message.
+    #[allow(clippy::too_many_arguments)]
     pub async fn link_outbound(
         &self,
         tenant: &TenantId,
         channel: Channel,
+        account_id: &str,
         provider_message_id: &str,
         ticket: &TicketId,
         message: &MessageId,
@@ -485,8 +623,9 @@ impl TicketStore {
             .table_name(&self.claims_table)
             .item(
                 "claim",
-                AttributeValue::S(outbound_claim(channel, provider_message_id)),
+                AttributeValue::S(outbound_claim(channel, account_id, provider_message_id)),
             )
+            .item("tenant_id", AttributeValue::S(tenant.to_string()))
             .item("ticket_id", AttributeValue::S(ticket.to_string()))
             .item("entry_key", AttributeValue::S(entry_key))
             .item("expiresAt", AttributeValue::N(keep_until.to_string()))
@@ -496,11 +635,14 @@ impl TicketStore {
     }
 
     /// Moves an outbound message to the state its provider reported, never backwards (a late
-    /// `delivered` does not undo `read`). `false` when the message is not one we sent (or its
-    /// link expired) or the report is older than what is recorded.
+    /// `delivered` does not undo `read`). Only a message `tenant` sent from `account_id` is
+    /// touched: `false` when the message is not one that account sent (or its link expired) or
+    /// the report is older than what is recorded.
     pub async fn record_delivery(
         &self,
+        tenant: &TenantId,
         channel: Channel,
+        account_id: &str,
         provider_message_id: &str,
         delivery: &Delivery,
     ) -> Result<bool, StoreError> {
@@ -510,16 +652,26 @@ impl TicketStore {
             .table_name(&self.claims_table)
             .key(
                 "claim",
-                AttributeValue::S(outbound_claim(channel, provider_message_id)),
+                AttributeValue::S(outbound_claim(channel, account_id, provider_message_id)),
             )
             .send()
             .await?;
         let link = output.item.unwrap_or_default();
-        let (Some(AttributeValue::S(ticket)), Some(AttributeValue::S(entry_key))) =
-            (link.get("ticket_id"), link.get("entry_key"))
+        let (
+            Some(AttributeValue::S(owner)),
+            Some(AttributeValue::S(ticket)),
+            Some(AttributeValue::S(entry_key)),
+        ) = (
+            link.get("tenant_id"),
+            link.get("ticket_id"),
+            link.get("entry_key"),
+        )
         else {
             return Ok(false);
         };
+        if owner != tenant.as_str() {
+            return Ok(false);
+        }
         self.apply_delivery(ticket, entry_key, delivery).await
     }
 
@@ -818,8 +970,9 @@ impl TicketStore {
     }
 
     /// Reads the ticket, lets `decide` turn it into a change (or refuse), and writes the change
-    /// with the read status as its condition, so no concurrent status change is overwritten.
-    /// Messages without a status change never conflict with each other. Returns the ticket as
+    /// with the read status as its condition: a concurrent status change (a close) makes it
+    /// decide again on what is there now. Messages that leave the status alone never conflict
+    /// with each other. Returns the ticket as
     /// changed, with its first timeline page.
     pub async fn change<E>(
         &self,
@@ -835,7 +988,7 @@ impl TicketStore {
                 Err(ListError::InvalidCursor) => unreachable!("the first page needs no cursor"),
             };
             let change = decide(&current.ticket).map_err(ChangeError::Refused)?;
-            let mut writes = vec![self.ticket_update(tenant, &current.ticket, &change, false)?];
+            let mut writes = vec![self.ticket_update(tenant, &current.ticket, &change)?];
             let written = Written::now();
             for (position, entry) in change.entries.iter().enumerate() {
                 writes.push(self.entry_put(tenant, id, entry, written, position)?);
@@ -1059,35 +1212,43 @@ impl TicketStore {
     ) -> Result<Option<TransactWriteItem>, StoreError> {
         let customer = &known.customer;
         let mut sets = Vec::new();
+        // Each filled-in field is conditioned on still being absent, so a concurrent first write
+        // of it is never overwritten: the loser reads again and finds it there.
+        let mut conditions = Vec::new();
         let mut update = Update::builder().table_name(&self.customers_table).key(
             CUSTOMERS.partition_key,
             AttributeValue::S(customer.internal_id.to_string()),
         );
         if let (None, Some(name)) = (&customer.name, &given.name) {
             sets.push("#name = :name");
+            conditions.push("attribute_not_exists(#name)");
             update = update
                 .expression_attribute_names("#name", "name")
                 .expression_attribute_values(":name", AttributeValue::S(name.clone()));
         }
         if let (None, Some(email)) = (&customer.primary_email, &given.primary_email) {
             sets.push("primary_email = :email");
+            conditions.push("attribute_not_exists(primary_email)");
             update = update.expression_attribute_values(":email", AttributeValue::S(email.clone()));
         }
         if let Some(ticket) = open_ticket_id {
             sets.push("open_ticket_id = :ticket");
             update = update.expression_attribute_values(":ticket", AttributeValue::S(ticket));
-            update = match &known.open_ticket_id {
-                Some(seen) => update
-                    .condition_expression("open_ticket_id = :seen")
-                    .expression_attribute_values(":seen", AttributeValue::S(seen.clone())),
-                None => update.condition_expression("attribute_not_exists(open_ticket_id)"),
-            };
+            match &known.open_ticket_id {
+                Some(seen) => {
+                    conditions.push("open_ticket_id = :seen");
+                    update = update
+                        .expression_attribute_values(":seen", AttributeValue::S(seen.clone()));
+                }
+                None => conditions.push("attribute_not_exists(open_ticket_id)"),
+            }
         }
         if sets.is_empty() {
             return Ok(None);
         }
         let update = update
             .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression(conditions.join(" AND "))
             .build()
             .map_err(|error| StoreError::Malformed(error.to_string()))?;
         Ok(Some(TransactWriteItem::builder().update(update).build()))
@@ -1134,13 +1295,14 @@ impl TicketStore {
     }
 
     /// The ticket item's update for `change`, conditioned on the ticket existing for this tenant
-    /// and, when the status changes, on it still having the status the decision saw.
+    /// with the status the decision saw: every decision depends on the status (a message is
+    /// refused on a closed ticket, a customer's reopens a resolved one), so a change that raced a
+    /// status change is decided again rather than written over it.
     fn ticket_update(
         &self,
         tenant: &TenantId,
         current: &Ticket,
         change: &TicketChange,
-        expect_status: bool,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut sets = vec!["updated_at = :now".to_owned()];
         let mut values = HashMap::from([
@@ -1154,18 +1316,14 @@ impl TicketStore {
                 AttributeValue::N(change.entries.len().to_string()),
             ),
         ]);
-        let mut names = HashMap::new();
-        let mut condition = "attribute_exists(ticket_id) AND tenant_id = :tenant".to_owned();
-        if expect_status || change.status.is_some() {
-            names.insert("#status".to_owned(), "status".to_owned());
-            values.insert(
-                ":seen_status".into(),
-                AttributeValue::S(current.status.to_string()),
-            );
-            condition.push_str(" AND #status = :seen_status");
-        }
+        let mut names = HashMap::from([("#status".to_owned(), "status".to_owned())]);
+        values.insert(
+            ":seen_status".into(),
+            AttributeValue::S(current.status.to_string()),
+        );
+        let condition =
+            "attribute_exists(ticket_id) AND tenant_id = :tenant AND #status = :seen_status";
         if let Some(status) = change.status {
-            names.insert("#status".to_owned(), "status".to_owned());
             sets.push("#status = :status".to_owned());
             sets.push("status_timestamp = :status_timestamp".to_owned());
             sets.push("tenant_status = :tenant_status".to_owned());
@@ -1221,7 +1379,7 @@ impl TicketStore {
             .key("entry_key", AttributeValue::S(TICKET_ENTRY.to_owned()))
             .update_expression(format!("SET {} ADD message_count :added", sets.join(", ")))
             .condition_expression(condition)
-            .set_expression_attribute_names((!names.is_empty()).then_some(names))
+            .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .build()
             .map_err(|error| StoreError::Malformed(error.to_string()))?;

@@ -13,11 +13,12 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 use channels::{InboundMessage, SignatureError};
-use chat_kit::conversation::{Answer, Converse, ReplayKey};
+use chat_kit::conversation::{Answer, Converse};
 use chat_kit::{ChatError, ChatLimits, ChatService, converse};
 use domain::conversation::{ConversationKey, MAX_CHAT_MESSAGE_CHARS};
 use domain::customer::ChannelIdentity;
 use domain::lead::{LeadSource, UserId};
+use domain::replay::ReplayKey;
 use domain::ticket::{
     Attachment, Channel, CustomerId, Delivery, DeliveryState, MessageId, Priority, SenderType,
     Source, Ticket, TicketCustomer, TicketId, TicketStatus, TimelineEntry, Visibility,
@@ -139,19 +140,22 @@ impl Provider {
         }
     }
 
-    fn verify(self, secret: &str, body: &[u8], headers: &HeaderMap) -> Result<(), SignatureError> {
-        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    /// The signature header this provider signs its deliveries with.
+    fn signature(self, headers: &HeaderMap) -> Option<&str> {
+        let name = match self {
+            Self::X => channels::signature::X_SIGNATURE_HEADER,
+            _ => channels::signature::META_SIGNATURE_HEADER,
+        };
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.trim().is_empty())
+    }
+
+    fn verify(self, secret: &str, body: &[u8], signature: &str) -> Result<(), SignatureError> {
         match self {
-            Self::X => channels::signature::verify_x(
-                secret,
-                body,
-                header(channels::signature::X_SIGNATURE_HEADER),
-            ),
-            _ => channels::signature::verify_meta(
-                secret,
-                body,
-                header(channels::signature::META_SIGNATURE_HEADER),
-            ),
+            Self::X => channels::signature::verify_x(secret, body, Some(signature)),
+            _ => channels::signature::verify_meta(secret, body, Some(signature)),
         }
     }
 
@@ -266,8 +270,55 @@ pub struct LeadReply {
     pub response: String,
 }
 
+/// Why a delivery was not taken: it could not be verified, so it is answered 401 and nothing of
+/// it is read further. Deliberately one answer for every reason, so the reply tells a prober
+/// nothing about which accounts exist.
+fn unverified(provider: Provider, why: &str) -> ApiError {
+    tracing::warn!(provider = ?provider, why, "a delivery refused before anything in it was used");
+    ApiError::unauthorized("The delivery's signature could not be verified")
+}
+
+/// The accounts a delivery is for, each of which verified the raw body with its own secret.
+/// Only what finds the secrets (the account ids) is read before the check; a body without a
+/// signature, naming no connected account or not even JSON is refused the same way.
+async fn verified_accounts(
+    provider: Provider,
+    state: &WebhookState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<HashMap<String, ChannelAccount>, ApiError> {
+    let Some(signature) = provider.signature(headers) else {
+        return Err(unverified(provider, "no signature header"));
+    };
+    let account_ids = provider
+        .account_ids(body)
+        .map_err(|_| unverified(provider, "no account id could be read"))?;
+    if account_ids.is_empty() {
+        // Account-level notices (template reviews, quality ratings…) name no phone number, so
+        // no connected account can vouch for them.
+        return Err(unverified(provider, "the delivery names no account"));
+    }
+    let mut accounts = HashMap::new();
+    for id in account_ids {
+        let account = state
+            .accounts
+            .find(provider.channel(), &id)
+            .await
+            .map_err(|error| ApiError::internal("Could not look the account up", &error))?
+            .ok_or_else(|| unverified(provider, "an account no tenant connected"))?;
+        // Every account of one delivery must verify: a body signed for one tenant's app cannot
+        // carry messages for another's.
+        provider
+            .verify(&account.signing_secret, body, signature)
+            .map_err(|_| unverified(provider, "the signature does not match"))?;
+        accounts.insert(id, account);
+    }
+    Ok(accounts)
+}
+
 /// A provider's POST: the signature checked over the raw body with the secret of the account it
-/// names (401 and nothing stored otherwise), then every message handled once as `handling` says.
+/// names (401 and nothing read further otherwise), then every message handled once as
+/// `handling` says.
 pub async fn receive_delivery(
     provider: Provider,
     handling: Handling,
@@ -275,42 +326,7 @@ pub async fn receive_delivery(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Json<DeliveryOutcome>, ApiError> {
-    let account_ids = provider
-        .account_ids(body)
-        .map_err(|error| ApiError::bad_request("invalid_delivery", error.to_string()))?;
-    let mut accounts: HashMap<String, ChannelAccount> = HashMap::new();
-    for id in &account_ids {
-        let account = state
-            .accounts
-            .find(provider.channel(), id)
-            .await
-            .map_err(|error| ApiError::internal("Could not look the account up", &error))?
-            .ok_or_else(|| {
-                ApiError::unauthorized(format!(
-                    "No {} account {id} is connected",
-                    provider.channel()
-                ))
-            })?;
-        // Every account of one delivery must verify: a body signed for one tenant's app cannot
-        // carry messages for another's.
-        provider
-            .verify(&account.signing_secret, body, headers)
-            .map_err(|error| ApiError::unauthorized(error.to_string()))?;
-        accounts.insert(id.clone(), account);
-    }
-    if accounts.is_empty() {
-        // Account-level notices (template reviews, quality ratings…) name no phone number, so no
-        // secret can check them. Nothing is taken from them; a 200 stops the provider retrying.
-        tracing::info!(provider = ?provider, "a delivery naming no account acknowledged unread");
-        return Ok(Json(DeliveryOutcome {
-            status: "ok",
-            messages: 0,
-            duplicates: 0,
-            statuses: 0,
-            ignored: 1,
-            replies: Vec::new(),
-        }));
-    }
+    let accounts = verified_accounts(provider, state, headers, body).await?;
     let delivery = provider
         .parse(body)
         .map_err(|error| ApiError::bad_request("invalid_delivery", error.to_string()))?;
@@ -327,6 +343,11 @@ pub async fn receive_delivery(
         tracing::info!(provider = ?provider, %ignored, "acknowledged without handling");
     }
     for status in &delivery.statuses {
+        // A status report only ever moves what its own account sent.
+        let Some(account) = accounts.get(&status.account_id) else {
+            tracing::warn!(provider = ?provider, "a status for an account the delivery did not name; ignored");
+            continue;
+        };
         let reported = Delivery {
             state: match status.state {
                 channels::DeliveryState::Sent => DeliveryState::Sent,
@@ -339,7 +360,13 @@ pub async fn receive_delivery(
         };
         let recorded = state
             .tickets
-            .record_delivery(provider.channel(), &status.message_id, &reported)
+            .record_delivery(
+                &account.tenant_id,
+                provider.channel(),
+                &account.account_id,
+                &status.message_id,
+                &reported,
+            )
             .await
             .map_err(|error| ApiError::internal("Could not record a delivery state", &error))?;
         tracing::info!(
@@ -397,8 +424,11 @@ async fn lead_message(
         .chars()
         .take(MAX_CHAT_MESSAGE_CHARS)
         .collect();
+    // The provider's message id names the message once and for all: a repeat is the same
+    // message, so the id is its own fingerprint.
     let replay = ReplayKey {
         key: format!("{tenant}#{source}-message#{}", message.message_id),
+        fingerprint: message.message_id.clone(),
         keep_secs: DEDUPE_WINDOW_SECS,
     };
     let sender = message.sender.clone();

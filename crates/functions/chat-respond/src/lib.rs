@@ -4,14 +4,13 @@
 
 use auth::{AgentAuth, KeyCaller};
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::{Json, Router};
-use chat_kit::conversation::{Converse, idempotency_key};
+use chat_kit::conversation::Converse;
 use chat_kit::{AppState, ChatService, converse};
 use contracts::lead_chat::{ChatRespondRequest, ChatRespondResponse};
 use domain::conversation::{ConversationKey, chat_text};
 use domain::lead::{LeadSource, UserId};
-use http_kit::{ApiError, ErrorKey, JsonBody};
+use http_kit::{ApiError, ErrorKey, IdempotentJson};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -45,21 +44,25 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
 async fn respond(
     State(state): State<AppState>,
     KeyCaller(grant): KeyCaller,
-    headers: HeaderMap,
-    JsonBody(request): JsonBody<ChatRespondRequest>,
+    IdempotentJson {
+        body: request,
+        key: idempotency,
+    }: IdempotentJson<ChatRespondRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let text = chat_text(&request.message)
         .map_err(|error| ApiError::bad_request("invalid_message", error.to_string()))?;
     let source = chat_source(&request.source)?;
     let user_id = UserId::parse(&request.user_id)
         .map_err(|error| ApiError::bad_request("invalid_user_id", format!("user_id {error}")))?;
-    let tenant = grant.tenant;
-    let replay = idempotency_key(&headers, &tenant, "chat-respond")?;
+    let tenant = grant.tenant.clone();
     let key = ConversationKey::Visitor { source, user_id };
+    // The same key from another visitor of the tenant is another key.
+    let replay = idempotency
+        .map(|given| given.replay_key(&tenant, "chat-respond", key.lead_id(&tenant).as_str()));
     let request = Converse {
         key,
         text,
-        caller_scope: format!("key#{}", grant.key_id),
+        caller_scope: grant.scope(),
         replay,
         channel_account: None,
     };

@@ -3,12 +3,10 @@
 
 use auth::{Agent, AgentAuth};
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::{Json, Router};
-use chat_kit::conversation::idempotency_key;
 use chat_kit::{AppState, ChatService};
 use contracts::chatbot::{ChatRequest, ChatResponse};
-use http_kit::{ApiError, ErrorKey, JsonBody};
+use http_kit::{ApiError, ErrorKey, IdempotentJson};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -43,13 +41,16 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
 async fn internal_chat(
     State(state): State<AppState>,
     agent: Agent,
-    headers: HeaderMap,
-    JsonBody(request): JsonBody<ChatRequest>,
+    request: IdempotentJson<ChatRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = agent.tenant;
-    let replay = idempotency_key(&headers, &tenant, "chatbot-chat-internal")?;
-    let scope = format!("agent#{}", agent.sub);
-    chat_kit::widget::chat(&state.service, &tenant, request, &scope, replay)
-        .await
-        .map(Json)
+    let scope = agent.scope();
+    chat_kit::widget::chat(
+        &state.service,
+        &agent.tenant,
+        "chatbot-chat-internal",
+        request,
+        &scope,
+    )
+    .await
+    .map(Json)
 }

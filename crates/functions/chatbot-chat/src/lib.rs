@@ -4,12 +4,10 @@
 
 use auth::{AgentAuth, KeyCaller};
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::{Json, Router};
-use chat_kit::conversation::idempotency_key;
 use chat_kit::{AppState, ChatService};
 use contracts::chatbot::{ChatRequest, ChatResponse};
-use http_kit::{ApiError, ErrorKey, JsonBody};
+use http_kit::{ApiError, ErrorKey, IdempotentJson};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -44,13 +42,16 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
 async fn chat(
     State(state): State<AppState>,
     KeyCaller(grant): KeyCaller,
-    headers: HeaderMap,
-    JsonBody(request): JsonBody<ChatRequest>,
+    request: IdempotentJson<ChatRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = grant.tenant;
-    let replay = idempotency_key(&headers, &tenant, "chatbot-chat")?;
-    let scope = format!("key#{}", grant.key_id);
-    chat_kit::widget::chat(&state.service, &tenant, request, &scope, replay)
-        .await
-        .map(Json)
+    let scope = grant.scope();
+    chat_kit::widget::chat(
+        &state.service,
+        &grant.tenant,
+        "chatbot-chat",
+        request,
+        &scope,
+    )
+    .await
+    .map(Json)
 }

@@ -38,7 +38,7 @@ async fn open_internal_session(
     agent: Agent,
     body: Bytes,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let scope = format!("agent#{}", agent.sub);
+    let scope = agent.scope();
     chat_kit::widget::session(&state.service, &agent.tenant, &body, &scope, true)
         .await
         .map(Json)

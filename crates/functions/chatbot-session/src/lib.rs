@@ -39,7 +39,7 @@ async fn open_session(
     KeyCaller(grant): KeyCaller,
     body: Bytes,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let scope = format!("key#{}", grant.key_id);
+    let scope = grant.scope();
     chat_kit::widget::session(&state.service, &grant.tenant, &body, &scope, false)
         .await
         .map(Json)

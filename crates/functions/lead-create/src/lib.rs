@@ -4,17 +4,17 @@
 
 use auth::{AgentAuth, Caller};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::{Json, Router};
-use chat_kit::conversation::idempotency_key;
 use chat_kit::views::lead_response;
 use chat_kit::{AppState, ChatService, store_failure};
 use contracts::lead_chat::{CreateLeadRequest, LeadResponse};
 use domain::Email;
 use domain::lead::{Lead, LeadId, LeadIntent, LeadSource};
 use http_kit::clock::{now_ms, random_u64};
-use http_kit::{ApiError, ErrorKey, JsonBody};
-use store::conversations::{Conversation, LeadWrite, Replay, Saved};
+use http_kit::idempotency::key_reused;
+use http_kit::{ApiError, ErrorKey, IdempotentJson};
+use store::conversations::{Conversation, LeadWrite, Saved};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -49,8 +49,10 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
 async fn create_lead(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
-    JsonBody(request): JsonBody<CreateLeadRequest>,
+    IdempotentJson {
+        body: request,
+        key: idempotency,
+    }: IdempotentJson<CreateLeadRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let tenant = caller.tenant().clone();
     let now = now_ms();
@@ -74,10 +76,11 @@ async fn create_lead(
             .map_err(|error| ApiError::bad_request("invalid_intent", error.to_string()))?,
     });
     let body = serde_json::json!(lead_response(lead.clone(), &[]));
-    let replay = idempotency_key(&headers, &tenant, "lead-create")?.map(|replay| Replay {
-        key: replay.key,
-        response: body.to_string(),
-        until_secs: now / 1000 + replay.keep_secs,
+    // A new lead belongs to no conversation yet: the key is the caller's own.
+    let replay = idempotency.map(|given| {
+        given
+            .replay_key(&tenant, "lead-create", &caller.scope())
+            .remember(body.to_string(), now)
     });
     let fresh = Conversation::new(lead.clone(), None);
     let mut write = LeadWrite::lead(lead, &fresh);
@@ -93,6 +96,7 @@ async fn create_lead(
         Saved::Repeated(stored) => serde_json::from_str(&stored)
             .map(|body| (StatusCode::CREATED, Json(body)))
             .map_err(|error| ApiError::internal("A stored response could not be read", &error)),
+        Saved::KeyReused => Err(key_reused()),
         // A fresh random id cannot already exist, and lead creation has no opening limit.
         other => Err(ApiError::internal(
             "Could not create the lead",

@@ -1,6 +1,8 @@
 //! `POST /api/webhooks/chatbot` (seed 004): a chatbot hands a conversation to a human. The
 //! ticket is tagged `chatbot_handoff` and carries the bot's transcript and the lead it produced;
-//! the bot then polls `GET /api/tickets/{id}/status` for the agent's reply.
+//! the bot then polls `GET /api/tickets/{id}/status` for the agent's reply. A session has one
+//! handoff ticket at a time: handing it off again while that ticket is worked on answers with
+//! it, so a widget retrying after a lost answer never opens a second ticket.
 
 use auth::{Tenant, WithApiKeys};
 use axum::Json;
@@ -13,10 +15,11 @@ use domain::ticket::{
     Channel, CustomerId, MessageId, Priority, SenderType, Source, Ticket, TicketCustomer, TicketId,
     TicketStatus, TimelineEntry, Visibility, limits,
 };
-use http_kit::clock::{now_rfc3339, random_u64};
-use http_kit::{ApiError, ErrorKey, JsonBody};
+use http_kit::clock::{now_ms, now_rfc3339, random_u64};
+use http_kit::idempotency::key_reused;
+use http_kit::{ApiError, ErrorKey, IdempotentJson};
 use serde_json::json;
-use store::tickets::{NewTicket, TicketStore};
+use store::tickets::{HandedOff, Handoff, NewTicket, TicketStore};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -43,18 +46,23 @@ pub fn app(backend: &store::Backend) -> Router {
     path = "/api/webhooks/chatbot",
     tag = "Webhooks",
     request_body = ChatbotHandoffRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer (1-128 visible ASCII characters, scoped to the session)")),
     responses(
-        (status = 200, description = "Ticket created", body = ChatbotHandoffResponse),
+        (status = 200, description = "Ticket created, or the session's handoff ticket that is still open", body = ChatbotHandoffResponse),
         (status = 400, description = "A field is missing or invalid"),
         (status = 401, description = "Missing or invalid API key"),
+        (status = 422, description = "The Idempotency-Key was used for a different request"),
     ),
     security(("api_key" = []), ("bearer" = []))
 )]
 async fn hand_off(
     State(state): State<AppState>,
     Tenant(tenant): Tenant,
-    JsonBody(request): JsonBody<ChatbotHandoffRequest>,
-) -> Result<Json<ChatbotHandoffResponse>, ApiError> {
+    IdempotentJson {
+        body: request,
+        key: idempotency,
+    }: IdempotentJson<ChatbotHandoffRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let invalid = |text: String| ApiError::bad_request("invalid_field", text);
     let session = ChannelIdentity::parse(Channel::WebChat, &request.session_id)
         .map_err(|error| invalid(format!("session_id {error}")))?;
@@ -135,25 +143,48 @@ async fn hand_off(
         last_agent_message: None,
         message_count: 1,
     };
-    let ticket = state
-        .service
-        .create(
-            &tenant,
-            NewTicket {
-                ticket,
-                first_entry,
-                identity,
-                new_customer_id: customer_id,
-            },
-        )
-        .await
-        .map_err(|error| ApiError::internal("Could not create the ticket", &error))?;
-    Ok(Json(ChatbotHandoffResponse {
-        success: true,
-        message: format!(
+    let answer = |ticket_id: &TicketId, message: String| {
+        json!(ChatbotHandoffResponse {
+            success: true,
+            message,
+            ticket_id: ticket_id.to_string(),
+        })
+    };
+    let created = answer(
+        &ticket.ticket_id,
+        format!(
             "Ticket #{} created. An agent will respond shortly.",
             ticket.ticket_id
         ),
-        ticket_id: ticket.ticket_id.to_string(),
-    }))
+    );
+    let replay = idempotency.map(|given| {
+        given
+            .replay_key(&tenant, "webhook-chatbot", &session.handle)
+            .remember(created.to_string(), now_ms())
+    });
+    let handoff = Handoff {
+        opening: NewTicket {
+            ticket,
+            first_entry,
+            identity,
+            new_customer_id: customer_id,
+        },
+        session: session.handle.clone(),
+        replay,
+    };
+    match state.service.hand_off(&tenant, handoff).await {
+        Ok(HandedOff::Opened(_)) => Ok(Json(created)),
+        Ok(HandedOff::AlreadyOpen(open)) => Ok(Json(answer(
+            &open.ticket_id,
+            format!(
+                "Ticket #{} is already open for this conversation. An agent will respond shortly.",
+                open.ticket_id
+            ),
+        ))),
+        Ok(HandedOff::Repeated(stored)) => serde_json::from_str(&stored)
+            .map(Json)
+            .map_err(|error| ApiError::internal("A stored response could not be read", &error)),
+        Ok(HandedOff::KeyReused) => Err(key_reused()),
+        Err(error) => Err(ApiError::internal("Could not create the ticket", &error)),
+    }
 }
