@@ -127,6 +127,7 @@ case "$want" in
   moto) with_lock moto install_venv moto "moto[server,dynamodb,dynamodbstreams,cognitoidp]==$MOTO_VERSION" ;;
   sam) with_lock sam install_venv sam "aws-sam-cli==$SAM_CLI_VERSION" ;;
   cargo-lambda) with_lock cargo-lambda install_venv cargo-lambda "cargo-lambda==$CARGO_LAMBDA_VERSION" ;;
+  checkov) with_lock checkov install_venv checkov "checkov==$CHECKOV_VERSION" ;;
   tansu) with_lock tansu install_crate tansu "$TANSU_VERSION" dynostore ;;
   chromium) install_chromium ;;
   playwright) with_lock playwright install_playwright ;;
@@ -136,11 +137,12 @@ case "$want" in
     "$0" moto
     "$0" sam
     "$0" cargo-lambda
+    "$0" checkov
     "$0" tansu
     "$0" chromium
     "$0" playwright
     "$0" valgrind
     "$0" openssl
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|checkov|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
 esac
