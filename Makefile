@@ -13,6 +13,7 @@ FRONTDESK_ADDR ?= 127.0.0.1:3000
 export SAM_CLI_TELEMETRY := 0
 SAM := $(FRONTDESK_CACHE)/venv-sam/bin/sam
 CARGO_LAMBDA := $(FRONTDESK_CACHE)/venv-cargo-lambda/bin/cargo-lambda
+CHECKOV := $(FRONTDESK_CACHE)/venv-checkov/bin/checkov
 # Every function crate, by directory name (= package = binary = SAM `Binary`).
 FUNCTIONS := $(notdir $(wildcard crates/functions/*))
 
@@ -32,7 +33,7 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, chromium, playwright, valgrind, openssl) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, checkov, chromium, playwright, valgrind, openssl) once per machine
 	@infra/tools.sh all
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
@@ -69,10 +70,14 @@ unit-and-integration: ## Unit tests, and integration tests against moto and a Ka
 e2e: ## The chat widget in headless Chromium, against moto and a devserver on free ports
 	env $(LOCAL_TABLES) infra/e2e.sh
 
-validate-template: ## sam validate --lint on template.yaml
+# checkov's findings are fixed, or skipped in the template with the reason next to the skip (a
+# resource's Metadata.checkov.skip); --skip-download keeps the scan offline.
+validate-template: ## sam validate --lint and the checkov policy scan on template.yaml
 	@infra/tools.sh sam
+	@infra/tools.sh checkov
 	AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
 		$(SAM) validate --lint --template template.yaml --region us-east-1
+	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
 build: ## Release Lambda artifacts for arm64: target/lambda/<function>/bootstrap
 	@infra/tools.sh cargo-lambda

@@ -4,6 +4,10 @@
 # Each tool gets its own virtualenv so their dependency pins never fight (aws-sam-cli pins boto3
 # and friends tightly). A venv counts as installed only once its marker file names the exact pinned
 # version, so a half-finished install is redone rather than trusted.
+#
+# Runs may overlap (`make dev` and `make test` started together): each tool is installed under its
+# own lock in the cache, so a second run waits for the first and then finds the tool installed
+# instead of building into the same folder.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +15,18 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/versions.env"
 
 cache=${FRONTDESK_CACHE:-$HOME/.cache/frontdesk}
-mkdir -p "$cache"
+mkdir -p "$cache/locks"
+
+# Runs the rest of the arguments as a command while holding the lock named by the first. The lock
+# is the kernel's (flock), so it is released however the holder ends, even killed.
+with_lock() {
+  local name=$1
+  shift
+  (
+    flock 9
+    "$@"
+  ) 9>"$cache/locks/$name.lock"
+}
 
 install_venv() {
   local name=$1 spec=$2
@@ -46,7 +61,12 @@ install_crate() {
 }
 
 # A Debian package, installed when the file it provides is missing (through sudo when not root).
+# One lock for every package: apt-get refuses to run beside another apt-get instead of waiting.
 install_debian_package() {
+  with_lock debian-packages install_debian_package_unlocked "$@"
+}
+
+install_debian_package_unlocked() {
   local provided=$1 package=$2
   if [[ -e $provided ]]; then
     return 0
@@ -104,23 +124,25 @@ install_playwright() {
 
 want=${1:-all}
 case "$want" in
-  moto) install_venv moto "moto[server,dynamodb,dynamodbstreams,cognitoidp]==$MOTO_VERSION" ;;
-  sam) install_venv sam "aws-sam-cli==$SAM_CLI_VERSION" ;;
-  cargo-lambda) install_venv cargo-lambda "cargo-lambda==$CARGO_LAMBDA_VERSION" ;;
-  tansu) install_crate tansu "$TANSU_VERSION" dynostore ;;
+  moto) with_lock moto install_venv moto "moto[server,dynamodb,dynamodbstreams,cognitoidp]==$MOTO_VERSION" ;;
+  sam) with_lock sam install_venv sam "aws-sam-cli==$SAM_CLI_VERSION" ;;
+  cargo-lambda) with_lock cargo-lambda install_venv cargo-lambda "cargo-lambda==$CARGO_LAMBDA_VERSION" ;;
+  checkov) with_lock checkov install_venv checkov "checkov==$CHECKOV_VERSION" ;;
+  tansu) with_lock tansu install_crate tansu "$TANSU_VERSION" dynostore ;;
   chromium) install_chromium ;;
-  playwright) install_playwright ;;
+  playwright) with_lock playwright install_playwright ;;
   valgrind) install_valgrind ;;
   openssl) install_openssl ;;
   all)
     "$0" moto
     "$0" sam
     "$0" cargo-lambda
+    "$0" checkov
     "$0" tansu
     "$0" chromium
     "$0" playwright
     "$0" valgrind
     "$0" openssl
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|checkov|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
 esac

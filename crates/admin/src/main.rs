@@ -1,8 +1,10 @@
 //! `frontdesk-admin`: what an operator needs besides the API — issuing and revoking tenant API
 //! keys, setting a tenant's profile, connecting channel accounts for the webhooks, and creating
-//! the tables outside
-//! CloudFormation. Reads the same variables as the
-//! functions (`DYNAMODB_*_TABLE`, the standard AWS ones).
+//! the tables outside CloudFormation. Finds the tables from a deployed stack's outputs
+//! (`--stack`), or reads the same variables as the functions (`DYNAMODB_*_TABLE`); AWS access
+//! comes from the standard AWS variables and profiles.
+
+mod stack;
 
 use auth::IssuedKey;
 use auth::api_key::hash_key;
@@ -11,7 +13,10 @@ use domain::{TenantId, TenantProfile};
 use store::channel_accounts::ChannelAccount;
 use store::{Backend, tables};
 
-const USAGE: &str = "usage:
+const USAGE: &str = "usage: frontdesk-admin [--stack <stack name>] <command> [options]
+  With --stack the tables are those of the deployed stack (its outputs); without it, those the
+  nine DYNAMODB_*_TABLE variables name, as for the functions.
+
   frontdesk-admin create-api-key --tenant <tenant-id> [--label <text>] [--allowed-origin <origin>]...
       prints a new key once; only its SHA-256 is stored. With --allowed-origin (repeatable, e.g.
       https://shop.example) browsers may use the key only from those origins
@@ -33,8 +38,12 @@ const USAGE: &str = "usage:
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let backend = || Backend::from_env();
-    match args.as_slice() {
+    let (stack, args) = match args.as_slice() {
+        ["--stack", stack, rest @ ..] => (Some(*stack), rest),
+        rest => (None, rest),
+    };
+    let backend = || connect(stack);
+    match args {
         ["create-api-key", rest @ ..] => {
             let Some(tenant) = flag(rest, "--tenant") else {
                 usage()
@@ -100,6 +109,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => usage(),
     }
     Ok(())
+}
+
+/// The tables of the named stack, or those the environment names.
+async fn connect(stack: Option<&str>) -> Result<Backend, Box<dyn std::error::Error>> {
+    let Some(stack) = stack else {
+        return Ok(Backend::from_env().await?);
+    };
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(https) = store::https::client_for_environment() {
+        loader = loader.http_client(https);
+    }
+    let outputs = stack::outputs(&loader.load().await, stack).await?;
+    let tables = stack::table_names(stack, &outputs)?;
+    Ok(Backend::connect(tables).await)
 }
 
 fn usage() -> ! {
