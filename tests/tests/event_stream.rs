@@ -300,3 +300,70 @@ async fn events_of_changes_made_while_the_broker_was_down_arrive_once_it_is_back
         ["Anyone there?", "follow-up 1", "follow-up 2", "follow-up 3"]
     );
 }
+
+/// A WhatsApp text to acme's demo number, signed with its app secret.
+async fn whatsapp_delivery(app: &Router, from: &str, id: &str, text: &str) -> Value {
+    let body = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": from}],
+            "messages": [{"from": from, "id": id, "timestamp": "1749416383", "type": "text", "text": {"body": text}}]
+        }}]}]
+    })
+    .to_string();
+    let secret = devserver::demo::CHANNEL_ACCOUNTS[0].signing_secret;
+    let request = axum::http::Request::post("/api/webhooks/whatsapp")
+        .header("content-type", "application/json")
+        .header(
+            channels::signature::META_SIGNATURE_HEADER,
+            channels::signature::sign_meta(secret, body.as_bytes()),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let (status, outcome) = tests::send(app, request).await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_transaction_does_not_stop_the_events_of_later_writes() {
+    let stack = Stack::new().await;
+    let bootstrap = kafka::bootstrap_servers();
+    let relay = kafka::relay(&stack.backend, RelaySettings::local(&bootstrap)).await;
+    let _feed = Feed::start(&stack.backend, relay);
+    let reader = EventReader::new(&bootstrap, &Topics::default());
+    let app = stack.app();
+
+    let from = "34600777001";
+    whatsapp_delivery(&app, from, "wamid.first", "Hello").await;
+    // The provider repeats the delivery: its transaction on the Tickets table is refused.
+    let repeated = whatsapp_delivery(&app, from, "wamid.first", "Hello").await;
+    assert_eq!(repeated["duplicates"], 1, "{repeated}");
+    // A write after the refusal still reaches the stream, the relay and the consumer.
+    whatsapp_delivery(&app, from, "wamid.second", "Are you there?").await;
+
+    let ticket = stack
+        .backend
+        .tickets()
+        .list(
+            &domain::TenantId::parse("acme").unwrap(),
+            &store::tickets::TicketFilter::default(),
+            10,
+            0,
+            None,
+        )
+        .await
+        .unwrap()
+        .tickets[0]
+        .ticket_id
+        .to_string();
+    let events = reader.about(&[&ticket], 3, WAIT).await;
+    assert_eq!(
+        contents(&events, &ticket),
+        ["Hello", "Are you there?"],
+        "{events:#?}"
+    );
+    assert_no_duplicates(&events);
+}
