@@ -33,7 +33,7 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, checkov, chromium, playwright, valgrind, openssl) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, checkov, openapi-spec-validator, chromium, playwright, valgrind, openssl) once per machine
 	@infra/tools.sh all
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
@@ -65,6 +65,7 @@ unit-and-integration: ## Unit tests, and integration tests against moto and a Ka
 	@infra/tools.sh moto
 	@infra/tools.sh tansu
 	@infra/tools.sh openssl
+	@infra/tools.sh openapi-validator
 	infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 
 e2e: ## The chat widget in headless Chromium, against moto and a devserver on free ports

@@ -128,6 +128,7 @@ case "$want" in
   sam) with_lock sam install_venv sam "aws-sam-cli==$SAM_CLI_VERSION" ;;
   cargo-lambda) with_lock cargo-lambda install_venv cargo-lambda "cargo-lambda==$CARGO_LAMBDA_VERSION" ;;
   checkov) with_lock checkov install_venv checkov "checkov==$CHECKOV_VERSION" ;;
+  openapi-validator) with_lock openapi-validator install_venv openapi-validator "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" ;;
   tansu) with_lock tansu install_crate tansu "$TANSU_VERSION" dynostore ;;
   chromium) install_chromium ;;
   playwright) with_lock playwright install_playwright ;;
@@ -138,11 +139,12 @@ case "$want" in
     "$0" sam
     "$0" cargo-lambda
     "$0" checkov
+    "$0" openapi-validator
     "$0" tansu
     "$0" chromium
     "$0" playwright
     "$0" valgrind
     "$0" openssl
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|checkov|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|checkov|openapi-validator|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
 esac

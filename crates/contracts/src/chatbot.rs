@@ -63,7 +63,10 @@ pub struct BusinessView {
 #[serde(rename_all = "camelCase")]
 pub struct ChatRequest {
     /// What the visitor wrote (at most 4,000 characters).
+    #[schema(min_length = 1, max_length = 4000)]
     pub message: String,
+    /// The session `POST /api/chatbot/session` returned.
+    #[schema(min_length = 1)]
     pub session_id: String,
 }
 

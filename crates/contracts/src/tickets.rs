@@ -3,7 +3,8 @@
 
 use domain::customer::Customer;
 use domain::ticket::{
-    Attachment, Priority, SenderType, Source, Ticket, TicketStatus, TimelineEntry, Visibility,
+    Attachment, Channel, Priority, SenderType, Source, Ticket, TicketStatus, TimelineEntry,
+    Visibility,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -72,6 +73,7 @@ pub struct TicketView {
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
     /// Entries per page (1–500, default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     pub timeline_limit: Option<String>,
     /// `timeline_next_cursor` of the previous page.
     pub timeline_cursor: Option<String>,
@@ -91,7 +93,8 @@ pub struct TicketStatusView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AssignQuery {
-    /// The agent's Cognito username.
+    /// The agent's Cognito username (required: without it the answer is 422).
+    #[param(required = true, min_length = 1)]
     pub agent_id: Option<String>,
 }
 
@@ -106,24 +109,29 @@ pub struct AssignResponse {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListTicketsQuery {
-    /// `new`, `open`, `pending_customer`, `resolved` or `closed`.
+    /// Given once: a repeated filter is refused.
+    #[param(value_type = Option<TicketStatus>)]
     pub status: Option<String>,
-    /// `low`, `medium`, `high` or `critical`.
+    #[param(value_type = Option<Priority>)]
     pub priority: Option<String>,
     pub assigned_agent_id: Option<String>,
     pub customer_id: Option<String>,
+    #[param(min_length = 1)]
     pub tag: Option<String>,
-    /// `web_chat`, `email`, `facebook`, `twitter`, `whatsapp` or `instagram`.
+    #[param(value_type = Option<Channel>)]
     pub channel: Option<String>,
     /// Created at or after this time (RFC 3339 or `YYYY-MM-DD`).
     pub created_from: Option<String>,
     /// Created at or before this time (RFC 3339 or `YYYY-MM-DD`, which means the whole day).
     pub created_to: Option<String>,
     /// Tickets per page, 1–100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// Seed 004's name for `limit`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub page_size: Option<String>,
-    /// Seed 004's page number (1-based); prefer `cursor`.
+    /// Seed 004's page number (1-based, at most 50); prefer `cursor`.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
     pub page: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -164,8 +172,10 @@ pub struct CustomerView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CustomerTicketsQuery {
+    #[param(value_type = Option<TicketStatus>)]
     pub status: Option<String>,
     /// Tickets per page, 1–100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
     /// The `x-next-cursor` header of the previous page.
     pub cursor: Option<String>,

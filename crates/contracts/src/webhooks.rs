@@ -15,7 +15,9 @@ pub struct TranscriptTurn {
 /// `POST /api/webhooks/chatbot` body.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChatbotHandoffRequest {
-    /// The bot's session: the customer's handle when no email is known.
+    /// The bot's session: the customer's handle when no email is known. One handoff ticket per
+    /// session is worked on at a time.
+    #[schema(min_length = 1, max_length = 320)]
     pub session_id: String,
     pub customer_email: Option<String>,
     pub customer_name: Option<String>,

@@ -65,6 +65,23 @@ impl IdempotencyKey {
     }
 }
 
+/// The header as the OpenAPI document describes it, for every route that honours it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// Makes a retry return the first answer and change nothing. Scoped to the conversation (or
+    /// the caller) it is used for; the same key with a different body answers 422
+    /// `idempotency_key_reused`. Remembered for 24 hours.
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 128,
+        pattern = "^[!-~]+$"
+    )]
+    #[allow(dead_code)]
+    idempotency_key: Option<String>,
+}
+
 /// The answer when a key comes back with another request than the one it was first used for.
 pub fn key_reused() -> ApiError {
     ApiError::new(

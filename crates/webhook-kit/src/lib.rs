@@ -534,7 +534,9 @@ fn channel_message(
 
 /// Declares, in a module named `$module`, the two documented handlers of a Meta webhook on
 /// `$path`: the subscription handshake (GET) and deliveries (POST), both served by this crate.
-/// Mount them with `routes!($module::handshake, $module::deliver)`.
+/// Mount them with `routes!($module::handshake, $module::deliver)`. Their operation ids are
+/// `<module>_handshake` and `<module>_delivery`, so name the module for the provider and what
+/// its messages become (`whatsapp_tickets`): ids are unique across the whole API.
 #[macro_export]
 macro_rules! meta_webhook {
     ($module:ident, $provider:expr, $handling:expr, $path:literal, $delivery:literal) => {
@@ -554,6 +556,7 @@ macro_rules! meta_webhook {
             #[utoipa::path(
                 get,
                 path = $path,
+                operation_id = concat!(stringify!($module), "_handshake"),
                 tag = "Webhooks",
                 params(
                     ("hub.mode" = String, Query, description = "`subscribe`"),
@@ -582,13 +585,15 @@ macro_rules! meta_webhook {
             #[utoipa::path(
                 post,
                 path = $path,
+                operation_id = concat!(stringify!($module), "_delivery"),
                 tag = "Webhooks",
                 request_body(content = Object, description = $delivery),
                 params(("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the body with the app secret>`")),
                 responses(
                     (status = 200, description = "Taken (also when every message was a repeat)", body = DeliveryOutcome),
-                    (status = 400, description = "Not a delivery of this provider"),
-                    (status = 401, description = "Missing or wrong signature, or an account no tenant connected"),
+                    (status = 400, description = "A verified body that is not a delivery of this provider"),
+                    (status = 401, description = "Not verified: no signature, a signature that does not match, or no connected account that could vouch for the body; nothing in it is used"),
+                    (status = 413, description = "The body is larger than 1 MiB"),
                 )
             )]
             pub async fn deliver(

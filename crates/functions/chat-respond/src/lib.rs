@@ -32,12 +32,13 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     path = "/api/v1/chat/respond",
     tag = "Chat",
     request_body = ChatRespondRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
+    params(http_kit::idempotency::IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The assistant's reply and the conversation's intent", body = ChatRespondResponse),
         (status = 400, description = "A field is missing or invalid"),
         (status = 401, description = "Missing or invalid API key"),
         (status = 429, description = "Too many messages; see Retry-After"),
+        (status = 422, description = "The Idempotency-Key was used for a different request"),
     ),
     security(("api_key" = []), ("bearer" = []))
 )]

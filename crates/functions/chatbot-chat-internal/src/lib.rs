@@ -28,13 +28,14 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     path = "/api/chatbot/chat/internal",
     tag = "Chatbot widget",
     request_body = ChatRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
+    params(http_kit::idempotency::IdempotencyKeyHeader),
     responses(
         (status = 200, description = "The assistant's reply", body = ChatResponse),
         (status = 400, description = "The message is missing, empty or too long"),
         (status = 401, description = "No valid agent token"),
         (status = 403, description = "Invalid or expired session"),
         (status = 429, description = "Too many messages; see Retry-After"),
+        (status = 422, description = "The Idempotency-Key was used for a different request"),
     ),
     security(("cognito" = []))
 )]

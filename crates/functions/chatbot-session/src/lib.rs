@@ -25,9 +25,14 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     post,
     path = "/api/chatbot/session",
     tag = "Chatbot widget",
-    request_body = SessionRequest,
+    request_body(
+        content = Option<SessionRequest>,
+        description = "The session to resume; an empty body (or none) starts a new one"
+    ),
     responses(
         (status = 200, description = "The session, with its conversation so far", body = SessionResponse),
+        (status = 400, description = "The body is not JSON, or `sessionId` is not a string"),
+        (status = 413, description = "The body is larger than 64 KiB"),
         (status = 401, description = "Missing or invalid API key"),
         (status = 403, description = "Session does not belong to this tenant"),
         (status = 429, description = "Too many new sessions; see Retry-After"),

@@ -38,7 +38,7 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     responses(
         (status = 200, description = "The customer's tickets, newest first", body = [TicketSummary],
             headers(("x-next-cursor" = String, description = "Cursor of the next page, when there is one"))),
-        (status = 400, description = "A parameter is invalid"),
+        (status = 400, description = "`invalid_query`: status or limit is invalid; `invalid_cursor`: cursor is not one this listing gave"),
         (status = 401, description = "No valid agent token"),
         (status = 404, description = "Customer not found"),
     ),

@@ -38,11 +38,12 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     path = "/api/v1/lead/",
     tag = "Leads",
     request_body = CreateLeadRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
+    params(http_kit::idempotency::IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Lead created", body = LeadResponse),
         (status = 400, description = "A field is missing or invalid"),
         (status = 401, description = "No valid API key or agent token"),
+        (status = 422, description = "The Idempotency-Key was used for a different request"),
     ),
     security(("api_key" = []), ("bearer" = []), ("cognito" = []))
 )]

@@ -32,6 +32,7 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     params(("id" = String, Path, description = "Ticket id"), TimelineQuery),
     responses(
         (status = 200, description = "The ticket", body = TicketView),
+        (status = 400, description = "`invalid_query`: timeline_limit is not 1-500; `invalid_cursor`: timeline_cursor is not one this ticket's reads gave"),
         (status = 401, description = "No valid agent token or API key"),
         (status = 404, description = "Ticket not found"),
     ),

@@ -38,7 +38,7 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     params(ListTicketsQuery),
     responses(
         (status = 200, description = "A page of tickets, newest first", body = TicketListResponse),
-        (status = 400, description = "A filter or paging parameter is invalid"),
+        (status = 400, description = "`invalid_query`: a filter or paging parameter is invalid (or given twice); `invalid_cursor`: cursor is not one this listing gave"),
         (status = 401, description = "No valid agent token"),
     ),
     security(("cognito" = []))

@@ -46,7 +46,7 @@ pub fn app(backend: &store::Backend) -> Router {
     path = "/api/webhooks/chatbot",
     tag = "Webhooks",
     request_body = ChatbotHandoffRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer (1-128 visible ASCII characters, scoped to the session)")),
+    params(http_kit::idempotency::IdempotencyKeyHeader),
     responses(
         (status = 200, description = "Ticket created, or the session's handoff ticket that is still open", body = ChatbotHandoffResponse),
         (status = 400, description = "A field is missing or invalid"),

@@ -7,7 +7,7 @@ use utoipa_axum::routes;
 use webhook_kit::WebhookState;
 
 webhook_kit::meta_webhook!(
-    messenger,
+    messenger_tickets,
     webhook_kit::Provider::Messenger,
     webhook_kit::Handling::Tickets,
     "/api/webhooks/facebook",
@@ -16,7 +16,10 @@ webhook_kit::meta_webhook!(
 
 pub fn routes() -> OpenApiRouter<WebhookState> {
     OpenApiRouter::new()
-        .routes(routes!(messenger::handshake, messenger::deliver))
+        .routes(routes!(
+            messenger_tickets::handshake,
+            messenger_tickets::deliver
+        ))
         .layer(webhook_kit::delivery_body_limit())
 }
 

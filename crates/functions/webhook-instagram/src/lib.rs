@@ -9,14 +9,14 @@ use utoipa_axum::routes;
 use webhook_kit::WebhookState;
 
 webhook_kit::meta_webhook!(
-    seed_001,
+    instagram_leads,
     webhook_kit::Provider::Instagram,
     webhook_kit::Handling::Leads,
     "/api/v1/webhook/instagram",
     "An Instagram messaging delivery (`object: instagram`)"
 );
 webhook_kit::meta_webhook!(
-    support,
+    instagram_tickets,
     webhook_kit::Provider::Instagram,
     webhook_kit::Handling::Tickets,
     "/api/webhooks/instagram",
@@ -25,8 +25,14 @@ webhook_kit::meta_webhook!(
 
 pub fn routes() -> OpenApiRouter<WebhookState> {
     OpenApiRouter::new()
-        .routes(routes!(seed_001::handshake, seed_001::deliver))
-        .routes(routes!(support::handshake, support::deliver))
+        .routes(routes!(
+            instagram_leads::handshake,
+            instagram_leads::deliver
+        ))
+        .routes(routes!(
+            instagram_tickets::handshake,
+            instagram_tickets::deliver
+        ))
         .layer(webhook_kit::delivery_body_limit())
 }
 

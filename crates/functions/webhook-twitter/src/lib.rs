@@ -30,10 +30,11 @@ pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
 #[utoipa::path(
     get,
     path = "/api/webhooks/twitter",
+    operation_id = "twitter_crc_check",
     tag = "Webhooks",
     params(
-        ("crc_token" = String, Query, description = "The token to sign"),
-        ("account" = String, Query, description = "The X user id (`for_user_id`) the webhook is for"),
+        ("crc_token" = String, Query, min_length = 1, description = "The token to sign"),
+        ("account" = String, Query, min_length = 1, description = "The X user id (`for_user_id`) the webhook is for"),
     ),
     responses(
         (status = 200, description = "`{\"response_token\": \"sha256=<base64 HMAC>\"}`"),
@@ -55,13 +56,15 @@ async fn crc_check(
 #[utoipa::path(
     post,
     path = "/api/webhooks/twitter",
+    operation_id = "twitter_delivery",
     tag = "Webhooks",
     request_body(content = Object, description = "An Account Activity delivery (`for_user_id`, `direct_message_events`, …)"),
     params(("x-twitter-webhooks-signature" = String, Header, description = "`sha256=<base64 HMAC-SHA256 of the body with the consumer secret>`")),
     responses(
         (status = 200, description = "Taken (also when every message was a repeat)", body = DeliveryOutcome),
-        (status = 400, description = "Not an Account Activity delivery"),
-        (status = 401, description = "Missing or wrong signature, or an account no tenant connected"),
+        (status = 400, description = "A verified body that is not an Account Activity delivery"),
+        (status = 401, description = "Not verified: no signature, a signature that does not match, or no connected account that could vouch for the body; nothing in it is used"),
+        (status = 413, description = "The body is larger than 1 MiB"),
     )
 )]
 async fn deliver(

@@ -9,14 +9,14 @@ use utoipa_axum::routes;
 use webhook_kit::WebhookState;
 
 webhook_kit::meta_webhook!(
-    seed_004,
+    whatsapp_tickets,
     webhook_kit::Provider::WhatsApp,
     webhook_kit::Handling::Tickets,
     "/api/webhooks/whatsapp",
     "A WhatsApp Cloud API delivery (`object: whatsapp_business_account`): messages and statuses"
 );
 webhook_kit::meta_webhook!(
-    seed_001,
+    whatsapp_leads,
     webhook_kit::Provider::WhatsApp,
     webhook_kit::Handling::Leads,
     "/api/v1/webhook/whatsapp",
@@ -25,8 +25,11 @@ webhook_kit::meta_webhook!(
 
 pub fn routes() -> OpenApiRouter<WebhookState> {
     OpenApiRouter::new()
-        .routes(routes!(seed_004::handshake, seed_004::deliver))
-        .routes(routes!(seed_001::handshake, seed_001::deliver))
+        .routes(routes!(
+            whatsapp_tickets::handshake,
+            whatsapp_tickets::deliver
+        ))
+        .routes(routes!(whatsapp_leads::handshake, whatsapp_leads::deliver))
         .layer(webhook_kit::delivery_body_limit())
 }
 
