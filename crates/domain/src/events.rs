@@ -230,8 +230,9 @@ pub fn customer_created(tenant: &TenantId, customer: &Customer) -> DomainEvent {
     }
 }
 
-/// The events of a lead's change: created, or updated plus any of intent changed, became ready
-/// and converted.
+/// The events of a lead's change: created, or updated, plus any of intent changed, became ready
+/// and converted. A lead created with an intent (a first message that is already HOT) has its
+/// intent changed from none: whoever waits for a lead to turn HOT hears of it however it began.
 pub fn lead_changes(
     tenant: &TenantId,
     before: Option<&LeadState>,
@@ -248,6 +249,12 @@ pub fn lead_changes(
     };
     let Some(before) = before else {
         let mut events = vec![event(EventKind::LeadCreated, json!({ "lead": after }))];
+        if after.intent.is_some() {
+            events.push(event(
+                EventKind::LeadIntentChanged,
+                json!({ "lead": after, "from": null, "to": after.intent }),
+            ));
+        }
         if after.is_lead_ready {
             events.push(event(EventKind::LeadBecameReady, json!({ "lead": after })));
         }
@@ -444,6 +451,15 @@ mod tests {
             kinds(&lead_changes(&tenant(), Some(&lead), Some(&hot))),
             [
                 EventKind::LeadUpdated,
+                EventKind::LeadIntentChanged,
+                EventKind::LeadBecameReady
+            ]
+        );
+        // Created HOT by its first message: the intent change is announced too.
+        assert_eq!(
+            kinds(&lead_changes(&tenant(), None, Some(&hot))),
+            [
+                EventKind::LeadCreated,
                 EventKind::LeadIntentChanged,
                 EventKind::LeadBecameReady
             ]
