@@ -495,40 +495,78 @@ async fn a_lead_becoming_ready_is_one_email_through_ses() {
     );
 }
 
+/// The whole event pipeline of `make dev` for one test: the table streams fed to the relay, the
+/// relay publishing to topics of the test's own on the broker, and outbound delivery consuming
+/// them, sending to the stand-in provider at `url` and alerting through moto's SES.
+struct Pipeline {
+    _feed: Feed,
+    topics: Topics,
+    servers: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    consumer: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Pipeline {
+    async fn start(desk: &Desk, url: &str) -> Self {
+        let servers = kafka::bootstrap_servers();
+        let run = http_kit::clock::random_u64() % 1_000_000;
+        let topics = Topics {
+            tickets: format!("outbound-{run}-tickets"),
+            messages: format!("outbound-{run}-messages"),
+            leads: format!("outbound-{run}-leads"),
+        };
+        let mut relay_settings = RelaySettings::local(&servers);
+        relay_settings.topics = topics.clone();
+        let relay = kafka::relay(&desk.stack.backend, relay_settings).await;
+        let feed = Feed::start(&desk.stack.backend, relay);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let consumer = tokio::spawn(devserver::outbound_feed::run(
+            Outbound::new(&desk.stack.backend, settings(url)),
+            servers.clone(),
+            vec![topics.messages.clone(), topics.leads.clone()],
+            format!("outbound-test-{run}"),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        Self {
+            _feed: feed,
+            topics,
+            servers,
+            stop: Some(stop),
+            consumer: Some(consumer),
+        }
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(consumer) = self.consumer.take() {
+            let _ = consumer.await;
+        }
+    }
+}
+
+/// Waits until `done` holds (or a minute has passed), then a little longer, so a duplicate
+/// arriving late would show too.
+async fn settle<F: std::future::Future<Output = bool>>(done: impl Fn() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done().await && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_reply_travels_the_stream_the_relay_and_kafka_to_whatsapp() {
     let desk = Desk::new().await;
     let (provider, url) = Provider::start(Vec::new()).await;
-    let servers = kafka::bootstrap_servers();
-    let run = http_kit::clock::random_u64() % 1_000_000;
-    let topics = Topics {
-        tickets: format!("outbound-{run}-tickets"),
-        messages: format!("outbound-{run}-messages"),
-        leads: format!("outbound-{run}-leads"),
-    };
-    let mut relay_settings = RelaySettings::local(&servers);
-    relay_settings.topics = topics.clone();
-    let relay = kafka::relay(&desk.stack.backend, relay_settings).await;
-    let _feed = Feed::start(&desk.stack.backend, relay);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let consumer = tokio::spawn(devserver::outbound_feed::run(
-        Outbound::new(&desk.stack.backend, settings(&url)),
-        servers,
-        vec![topics.messages.clone(), topics.leads.clone()],
-        format!("outbound-test-{run}"),
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let pipeline = Pipeline::start(&desk, &url).await;
 
     let (ticket, entry) =
         agent_reply_on_whatsapp(&desk, "Your parcel left the warehouse.", false).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while provider.seen().is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // A little longer, so a duplicate would show.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    settle(|| std::future::ready(!provider.seen().is_empty())).await;
     let seen = provider.seen();
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(
@@ -540,8 +578,96 @@ async fn an_agent_reply_travels_the_stream_the_relay_and_kafka_to_whatsapp() {
         delivery_of(&desk, &ticket, &entry.message_id.to_string()).await["state"],
         "sent"
     );
-    let _ = stop.send(());
-    let _ = consumer.await;
+    pipeline.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_channel_delivery_reaches_the_sender_once_through_the_pipeline() {
+    let desk = Desk::new().await;
+    let (provider, url) = Provider::start(Vec::new()).await;
+    let pipeline = Pipeline::start(&desk, &url).await;
+    let sender = "34600555111";
+
+    let first = whatsapp_text(sender, "wamid.repeat-1", "Do you have tents?");
+    let (_, answered) = post_signed(&desk, "/api/v1/webhook/whatsapp", first.clone()).await;
+    // The provider delivers the same message again, twice, one of them while the first answer
+    // is still on its way.
+    let (again, and_again) = tokio::join!(
+        post_signed(&desk, "/api/v1/webhook/whatsapp", first.clone()),
+        post_signed(&desk, "/api/v1/webhook/whatsapp", first),
+    );
+    for (status, outcome) in [&again, &and_again] {
+        assert_eq!(
+            (*status, &outcome["duplicates"]),
+            (StatusCode::OK, &json!(1)),
+            "{outcome}"
+        );
+    }
+    let next = whatsapp_text(sender, "wamid.repeat-2", "And sleeping bags?");
+    let (_, next_answered) = post_signed(&desk, "/api/v1/webhook/whatsapp", next).await;
+
+    settle(|| std::future::ready(provider.seen().len() >= 2)).await;
+    let sent: Vec<Value> = provider
+        .seen()
+        .iter()
+        .map(|seen| seen.body["text"]["body"].clone())
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            answered["replies"][0]["response"].clone(),
+            next_answered["replies"][0]["response"].clone()
+        ],
+        "one reply per message, in order"
+    );
+    assert!(provider.seen().iter().all(|seen| seen.body["to"] == sender));
+    pipeline.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_turning_hot_before_leaving_a_contact_is_announced_once() {
+    let desk = Desk::new().await;
+    let ses = aws_sdk_sesv2::Client::new(desk.stack.backend.sdk_config());
+    let _ = ses
+        .create_email_identity()
+        .email_identity("alerts@acme.example")
+        .send()
+        .await;
+    let (_, url) = Provider::start(Vec::new()).await;
+    let pipeline = Pipeline::start(&desk, &url).await;
+    let reader = kafka::EventReader::new(&pipeline.servers, &pipeline.topics);
+
+    // HOT from the first message, with no way to reach the visitor yet; then more HOT talk.
+    let visitor = format!("visitor-{}", http_kit::clock::random_u64());
+    let mut lead_id = String::new();
+    for message in ["I want to buy 3 units this week", "Can I order them today?"] {
+        let body = json!({"message": message, "user_id": visitor, "source": "website"});
+        let (status, answer) = call_as(
+            &desk.app,
+            Method::POST,
+            "/api/v1/chat/respond",
+            Auth::Key(KEY_A),
+            Some(&body.to_string()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["intent"], "HOT", "{answer}");
+        lead_id = answer["lead_id"].as_str().unwrap().to_owned();
+    }
+
+    let events = reader.about(&[&lead_id], 1, Duration::from_secs(60)).await;
+    let turned_hot: Vec<&Value> = events
+        .iter()
+        .filter(|event| event.kind() == "com.frontdesk.lead.intent_changed")
+        .map(|event| &event.event["data"])
+        .collect();
+    assert_eq!(turned_hot.len(), 1, "{events:#?}");
+    assert_eq!(turned_hot[0]["to"], "HOT");
+    settle(|| async { !sent_emails(&lead_id).await.is_empty() }).await;
+    let emails = sent_emails(&lead_id).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert_eq!(emails[0]["subject"], "Hot lead: A visitor (HOT)");
+    pipeline.stop().await;
 }
 
 #[tokio::test]
