@@ -195,6 +195,8 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
   let businessName = '';
   let turns = []; // what the visitor and the assistant said, for a handoff's transcript
   let sending = false;
+  // Messages typed before there was a session for them (loading, or failed): kept below its history.
+  const unsent = new Set();
   let blockedUntil = 0;
   let ticket = null; // { id, seen: last agent message shown, session }
   let pollTimer = 0;
@@ -209,16 +211,18 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
   const refresh = () => {
     sendButton.disabled = !canSend();
     for (const retry of log.querySelectorAll('.retry')) retry.disabled = !canSend();
+    // A new conversation mid-send would get the old one's answer.
+    newButton.disabled = sending;
     personButton.disabled = Boolean(ticket);
   };
   const scrollDown = () => {
     log.scrollTop = log.scrollHeight;
   };
 
-  function addMessage(role, text) {
+  function addMessage(role, text, before = null) {
     const who = role === 'user' ? 'You' : role === 'agent' ? 'Support agent' : businessName || 'Assistant';
     const el = h('div', { class: 'msg ' + role }, h('span', { class: role === 'agent' ? 'who' : 'sr', text: who + ': ' }), text);
-    log.append(el);
+    log.insertBefore(el, before);
     scrollDown();
     return el;
   }
@@ -240,12 +244,15 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     title.textContent = businessName || 'Chat';
     panel.setAttribute('aria-label', 'Chat with ' + (businessName || 'us'));
     launcher.setAttribute('aria-label', 'Chat with ' + (businessName || 'us'));
-    log.replaceChildren();
+    // Kept in place, not put back, so the live log does not announce them twice.
+    const kept = [...unsent].map((message) => message.el);
+    for (const el of [...log.children]) if (!kept.includes(el)) el.remove();
+    const below = log.firstChild;
     turns = [];
     const history = res.data.messages || [];
-    if (!history.length && data.greeting) addMessage('assistant', data.greeting).classList.add('greeting');
+    if (!history.length && data.greeting) addMessage('assistant', data.greeting, below).classList.add('greeting');
     for (const message of history) {
-      addMessage(message.role, message.content);
+      addMessage(message.role, message.content, below);
       turns.push({ role: message.role, content: message.content });
     }
     if (ticket && ticket.session !== sessionId) {
@@ -292,6 +299,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     // Without a session startSession has already said why.
     const reached = await ensureSession();
     if (reached) {
+      unsent.delete(message);
       res = await api(
         'POST',
         '/api/chatbot/chat' + suffix,
@@ -312,10 +320,9 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     if (res.status === 429) pause(res.retryAfter);
     else if (res.status === 403 && (code === 'session_expired' || code === 'invalid_session')) {
       storage.set(sessionKey, null);
-      if (await (ready = startSession(null))) {
-        log.append(message.el);
+      unsent.add(message);
+      if (await (ready = startSession(null)))
         notify('This conversation had ended, so a new one has started. Press Retry to send your message.');
-      }
     } else if (reached) notify(problem(res));
     refresh();
   }
@@ -333,6 +340,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
       message = { id: newId(), text, state: h('span', { class: 'state' }) };
       message.el = addMessage('user', text);
       message.el.append(message.state);
+      unsent.add(message);
     }
     notify('');
     deliver(message);
@@ -350,7 +358,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     saveTicket();
     clearTimeout(pollTimer);
     if (await (ready = startSession(null))) notify('');
-    newButton.disabled = false;
+    refresh();
     input.focus();
   }
 

@@ -55,8 +55,11 @@ async function storedSession(page) {
 /**
  * A new visitor (fresh storage) on the demo shop, once the widget has its session. Console
  * errors (CSP refusals among them) and uncaught exceptions are collected for the tests to check.
+ * `prepare(page)` runs before the page loads (to route its requests); with `withSession: false`
+ * the visit does not wait for the session, and the launcher and panel are found by their names
+ * before it.
  */
-async function visitShop() {
+async function visitShop({ prepare, withSession = true } = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await context.newPage();
   const consoleErrors = [];
@@ -65,9 +68,10 @@ async function visitShop() {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await prepare?.(page);
   await page.goto(`${BASE}/demo`);
-  const launcher = page.getByRole('button', { name: 'Chat with Acme Outdoor' });
-  // The business name comes from the session's answer: once it shows, the widget is ready.
+  // The business name comes from the session's answer: once the launcher shows it, the widget is ready.
+  const launcher = page.getByRole('button', { name: withSession ? 'Chat with Acme Outdoor' : /^Chat with / });
   await launcher.waitFor();
   return {
     context,
@@ -75,9 +79,10 @@ async function visitShop() {
     consoleErrors,
     pageErrors,
     launcher,
-    dialog: page.getByRole('dialog', { name: 'Chat with Acme Outdoor' }),
+    dialog: page.getByRole('dialog', { name: withSession ? 'Chat with Acme Outdoor' : /^Chat/ }),
     input: page.getByLabel('Your message'),
     send: page.getByRole('button', { name: 'Send', exact: true }),
+    newConversation: page.getByRole('button', { name: 'New conversation' }),
     notice: page.getByRole('status'),
     focused: () =>
       page.evaluate(() => {
@@ -301,6 +306,72 @@ test('an expired session is replaced by a new one and the visitor is told', asyn
     const response = await answered;
     assert.equal(JSON.parse(response.request().postData()).sessionId, secondSession);
     await page.locator('.msg.assistant').waitFor();
+  } finally {
+    await widget.context.close();
+  }
+});
+
+test('a message sent while the session is still loading stays in view, is answered once and stored once', async () => {
+  let releaseSession;
+  const sessionHeld = new Promise((resolve) => {
+    releaseSession = resolve;
+  });
+  const chatRequests = [];
+  const widget = await visitShop({
+    withSession: false,
+    prepare: async (page) => {
+      // A slow stack: the session call reaches the server only when the test lets it go.
+      await page.route(`${BASE}/api/chatbot/session`, async (route) => {
+        await sessionHeld;
+        await route.continue();
+      });
+      page.on('request', (request) => {
+        if (request.url() === `${BASE}/api/chatbot/chat`) chatRequests.push(request);
+      });
+    },
+  });
+  const { page } = widget;
+  try {
+    await widget.launcher.click();
+    await widget.dialog.waitFor();
+    const text = 'Is the Ridgeline tent waterproof?';
+    await widget.input.fill(text);
+    await widget.send.click();
+    const mine = page.locator('.msg.user');
+    await mine.filter({ hasText: 'Sending…' }).waitFor();
+    assert.ok((await mine.textContent()).includes(text));
+    assert.ok(await widget.newConversation.isDisabled(), 'no new conversation while a message waits for its answer');
+    assert.equal(chatRequests.length, 0, 'nothing is sent before there is a session');
+
+    const answered = page.waitForResponse((r) => r.url() === `${BASE}/api/chatbot/chat`);
+    releaseSession();
+    const response = await answered;
+    assert.equal(response.status(), 200);
+    const reply = (await response.json()).message;
+    await page.locator('.msg.assistant', { hasText: reply }).waitFor();
+
+    const shown = await page.locator('.msg').evaluateAll((messages) =>
+      messages.map((message) => [message.classList.contains('user') ? 'user' : 'assistant', message.textContent]),
+    );
+    assert.equal(shown.length, 2, `the visitor's message and one answer: ${JSON.stringify(shown)}`);
+    assert.equal(shown[0][0], 'user');
+    assert.ok(shown[0][1].includes(text), 'the visitor’s message is still shown');
+    assert.equal(shown[1][0], 'assistant');
+    assert.equal(await page.locator('.msg.user .state').textContent(), '', 'no sending or failed state left');
+    assert.ok(await widget.newConversation.isEnabled());
+    assert.equal(chatRequests.length, 1, 'sent once');
+
+    const session = await storedSession(page);
+    assert.equal(JSON.parse(response.request().postData()).sessionId, session.sessionId);
+    assert.deepEqual(
+      session.messages.map((message) => [message.role, message.content]),
+      [
+        ['user', text],
+        ['assistant', reply],
+      ],
+      'the message and its reply are stored once',
+    );
+    assert.deepEqual(widget.pageErrors, []);
   } finally {
     await widget.context.close();
   }
