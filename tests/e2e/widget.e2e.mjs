@@ -1,6 +1,7 @@
 // Browser tests of the chat widget (widget/frontdesk-widget.js) on the devserver's demo shop, in
 // headless Chromium. `make e2e` (infra/e2e.sh) starts moto and a devserver, then runs this file
-// with FRONTDESK_URL (the devserver) and FRONTDESK_AGENT_TOKEN (a demo agent's ID token) set.
+// with FRONTDESK_URL (the devserver), FRONTDESK_AGENT_TOKEN (a demo agent's ID token) and
+// FRONTDESK_ORIGIN_BOUND_KEY (an acme key that only https://shop.example may use) set.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { chromium } from 'playwright-core';
 
 const BASE = process.env.FRONTDESK_URL;
 const AGENT_TOKEN = process.env.FRONTDESK_AGENT_TOKEN;
+const ORIGIN_BOUND_KEY = process.env.FRONTDESK_ORIGIN_BOUND_KEY;
 const API_KEY = 'fdk_local_acme_demo_key';
 // The widget keeps its session under the key's first 12 characters.
 const SESSION_SLOT = 'frontdesk_session_fdk_local_ac';
@@ -83,11 +85,12 @@ async function visitShop({ prepare, withSession = true } = {}) {
     input: page.getByLabel('Your message'),
     send: page.getByRole('button', { name: 'Send', exact: true }),
     newConversation: page.getByRole('button', { name: 'New conversation' }),
+    talkToPerson: page.getByRole('button', { name: 'Talk to a person' }),
     notice: page.getByRole('status'),
     focused: () =>
       page.evaluate(() => {
         const active = document.getElementById('frontdesk-widget').shadowRoot.activeElement;
-        return active ? active.id || active.className : null;
+        return active ? active.id || active.className || active.getAttribute('aria-label') : null;
       }),
   };
 }
@@ -371,6 +374,56 @@ test('a message sent while the session is still loading stays in view, is answer
       ],
       'the message and its reply are stored once',
     );
+    assert.deepEqual(widget.pageErrors, []);
+  } finally {
+    await widget.context.close();
+  }
+});
+
+test('a key refused on this origin shows a neutral notice, tells the console why and disables the chat', async () => {
+  assert.ok(ORIGIN_BOUND_KEY, 'FRONTDESK_ORIGIN_BOUND_KEY holds a key for another origin (make e2e sets it)');
+  let sessionAnswered;
+  const sent = [];
+  const widget = await visitShop({
+    withSession: false,
+    prepare: async (page) => {
+      // The demo shop with its tag carrying a key issued for https://shop.example only.
+      await page.route(`${BASE}/demo`, async (route) => {
+        const response = await route.fetch();
+        const body = (await response.text()).replace(API_KEY, ORIGIN_BOUND_KEY);
+        return route.fulfill({ response, body });
+      });
+      sessionAnswered = page.waitForResponse((r) => r.url() === `${BASE}/api/chatbot/session`);
+      page.on('request', (request) => {
+        if (request.url().startsWith(`${BASE}/api/`)) sent.push(new URL(request.url()).pathname);
+      });
+    },
+  });
+  const { page } = widget;
+  try {
+    const refusal = await sessionAnswered;
+    assert.equal(refusal.status(), 403);
+    const reason = await refusal.json();
+    assert.equal(reason.code, 'origin_not_allowed');
+
+    await widget.launcher.click();
+    await widget.dialog.waitFor();
+    await widget.notice.filter({ hasText: 'Chat is unavailable right now.' }).waitFor();
+    const visible = await widget.dialog.innerText();
+    assert.ok(!visible.includes(reason.error) && !/origin|API key/i.test(visible), visible);
+    assert.ok(
+      widget.consoleErrors.some((line) => line.includes(reason.error)),
+      `the developer finds the server's reason in the console: ${JSON.stringify(widget.consoleErrors)}`,
+    );
+
+    assert.ok(await widget.send.isDisabled(), 'Send is disabled');
+    assert.ok(await widget.input.isDisabled(), 'the message box is disabled');
+    assert.ok(await widget.newConversation.isDisabled(), 'New conversation is disabled');
+    assert.ok(await widget.talkToPerson.isDisabled(), 'Talk to a person is disabled');
+    assert.equal(await widget.focused(), 'Close chat', 'focus lands on a control that still works');
+    await page.keyboard.press('Escape');
+    await widget.dialog.waitFor({ state: 'hidden' });
+    assert.deepEqual(sent, ['/api/chatbot/session'], 'nothing else is tried with a refused key');
     assert.deepEqual(widget.pageErrors, []);
   } finally {
     await widget.context.close();
