@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the browser tests in tests/e2e against a devserver of their own: installs Chromium and the
-# tests' node packages when missing, builds the devserver, starts moto and the devserver on free
-# loopback ports, waits until it answers, runs the tests with FRONTDESK_URL set, and stops
-# everything afterwards, however the tests end.
+# tests' node packages when missing, builds the devserver and frontdesk-admin, starts moto and the
+# devserver on free loopback ports, waits until it answers, runs the tests with FRONTDESK_URL set,
+# and stops everything afterwards, however the tests end.
 #
 #   env DYNAMODB_…_TABLE=… infra/e2e.sh      (what `make e2e` runs, with the local table names)
 #
@@ -17,7 +17,7 @@ cd "$root"
 if [[ ${1:-} != --inside-moto ]]; then
   "$here/tools.sh" chromium
   "$here/tools.sh" playwright
-  cargo build --quiet --locked -p devserver
+  cargo build --quiet --locked -p devserver -p admin
   exec "$here/moto.sh" -- "$0" --inside-moto
 fi
 shift
@@ -64,7 +64,11 @@ answers || { echo "the devserver did not answer on $url within a minute" >&2; ex
 
 # The handoff test answers the visitor as a support agent would.
 agent_token=$(FRONTDESK_ENV_FILE="$env_file" "$devserver" token ana)
+# The refused-origin test embeds a key that only another website may use, issued as an operator would.
+origin_bound_key=$("$target_dir/debug/frontdesk-admin" create-api-key --tenant acme \
+  --label "browser test: another origin" --allowed-origin https://shop.example)
 
 echo "browser tests against $url" >&2
-FRONTDESK_URL="$url" FRONTDESK_AGENT_TOKEN="$agent_token" CHROMIUM=/usr/bin/chromium \
+FRONTDESK_URL="$url" FRONTDESK_AGENT_TOKEN="$agent_token" FRONTDESK_ORIGIN_BOUND_KEY="$origin_bound_key" \
+  CHROMIUM=/usr/bin/chromium \
   node --test "$root"/tests/e2e/*.e2e.mjs

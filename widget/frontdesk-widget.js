@@ -84,9 +84,9 @@
   const problem = (res) =>
     res.status === 0
       ? 'Could not reach the chat. Check your connection and try again.'
-      : res.status === 401
-        ? 'The chat is not available on this site right now.'
-        : res.data.error || 'Something went wrong. Please try again.';
+      : res.data.error || 'Something went wrong. Please try again.';
+  // A refused key or origin is the site developer's to fix (the console says why), not the visitor's.
+  const refused = (res) => res.status === 401 || res.data.code === 'origin_not_allowed';
 
   // ---------------------------------------------------------------- view
 
@@ -144,7 +144,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
   const closeButton = h('button', { type: 'button', 'aria-label': 'Close chat', text: '×' });
   const newButton = h('button', { type: 'button', text: 'New conversation' });
   const personButton = h('button', { type: 'button', text: 'Talk to a person', hidden: internal ? '' : null });
-  const notice = h('div', { class: 'notice', role: 'status', hidden: '' });
+  const notice = h('div', { id: 'fd-notice', class: 'notice', role: 'status', hidden: '' });
   const log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation' });
   const input = h('textarea', { id: 'fd-input', maxlength: String(MAX_CHARS), rows: '3' });
   const count = h('span', { class: 'count', hidden: '' });
@@ -157,7 +157,8 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
   );
   const panel = h(
     'div',
-    { id: 'fd-panel', class: 'panel', role: 'dialog', 'aria-modal': 'false', 'aria-label': 'Chat', hidden: '' },
+    // Described by the notice, so one given while the panel was closed is heard on opening.
+    { id: 'fd-panel', class: 'panel', role: 'dialog', 'aria-modal': 'false', 'aria-label': 'Chat', 'aria-describedby': 'fd-notice', hidden: '' },
     h('header', null, title, closeButton),
     h('div', { class: 'tools' }, newButton, personButton),
     notice,
@@ -195,6 +196,9 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
   let businessName = '';
   let turns = []; // what the visitor and the assistant said, for a handoff's transcript
   let sending = false;
+  let unavailable = false;
+  // Messages typed before there was a session for them (loading, or failed): kept below its history.
+  const unsent = new Set();
   let blockedUntil = 0;
   let ticket = null; // { id, seen: last agent message shown, session }
   let pollTimer = 0;
@@ -205,20 +209,32 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     notice.hidden = !text;
   };
   const isOpen = () => !panel.hidden;
-  const canSend = () => !sending && Date.now() >= blockedUntil;
+  const canSend = () => !unavailable && !sending && Date.now() >= blockedUntil;
   const refresh = () => {
     sendButton.disabled = !canSend();
     for (const retry of log.querySelectorAll('.retry')) retry.disabled = !canSend();
-    personButton.disabled = Boolean(ticket);
+    input.disabled = unavailable;
+    // A new conversation mid-send would get the old one's answer.
+    newButton.disabled = unavailable || sending;
+    personButton.disabled = unavailable || Boolean(ticket);
   };
+
+  function report(res) {
+    if (!refused(res)) return notify(problem(res));
+    console.error('Frontdesk chat is unavailable: ' + (res.data.error || 'HTTP ' + res.status));
+    unavailable = true;
+    notify('Chat is unavailable right now.');
+    refresh();
+    if (isOpen()) closeButton.focus();
+  }
   const scrollDown = () => {
     log.scrollTop = log.scrollHeight;
   };
 
-  function addMessage(role, text) {
+  function addMessage(role, text, before = null) {
     const who = role === 'user' ? 'You' : role === 'agent' ? 'Support agent' : businessName || 'Assistant';
     const el = h('div', { class: 'msg ' + role }, h('span', { class: role === 'agent' ? 'who' : 'sr', text: who + ': ' }), text);
-    log.append(el);
+    log.insertBefore(el, before);
     scrollDown();
     return el;
   }
@@ -229,8 +245,8 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     const res = await api('POST', '/api/chatbot/session' + suffix, { sessionId: resumeId || null });
     if (!res.ok) {
       // Another tenant's or a forgotten session: a fresh one rather than no chat at all.
-      if (resumeId && res.status === 403) return startSession(null);
-      notify(problem(res));
+      if (resumeId && res.status === 403 && !refused(res)) return startSession(null);
+      report(res);
       return false;
     }
     sessionId = res.data.sessionId;
@@ -240,12 +256,15 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     title.textContent = businessName || 'Chat';
     panel.setAttribute('aria-label', 'Chat with ' + (businessName || 'us'));
     launcher.setAttribute('aria-label', 'Chat with ' + (businessName || 'us'));
-    log.replaceChildren();
+    // Kept in place, not put back, so the live log does not announce them twice.
+    const kept = [...unsent].map((message) => message.el);
+    for (const el of [...log.children]) if (!kept.includes(el)) el.remove();
+    const below = log.firstChild;
     turns = [];
     const history = res.data.messages || [];
-    if (!history.length && data.greeting) addMessage('assistant', data.greeting).classList.add('greeting');
+    if (!history.length && data.greeting) addMessage('assistant', data.greeting, below).classList.add('greeting');
     for (const message of history) {
-      addMessage(message.role, message.content);
+      addMessage(message.role, message.content, below);
       turns.push({ role: message.role, content: message.content });
     }
     if (ticket && ticket.session !== sessionId) {
@@ -292,6 +311,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     // Without a session startSession has already said why.
     const reached = await ensureSession();
     if (reached) {
+      unsent.delete(message);
       res = await api(
         'POST',
         '/api/chatbot/chat' + suffix,
@@ -312,11 +332,10 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     if (res.status === 429) pause(res.retryAfter);
     else if (res.status === 403 && (code === 'session_expired' || code === 'invalid_session')) {
       storage.set(sessionKey, null);
-      if (await (ready = startSession(null))) {
-        log.append(message.el);
+      unsent.add(message);
+      if (await (ready = startSession(null)))
         notify('This conversation had ended, so a new one has started. Press Retry to send your message.');
-      }
-    } else if (reached) notify(problem(res));
+    } else if (reached) report(res);
     refresh();
   }
 
@@ -333,6 +352,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
       message = { id: newId(), text, state: h('span', { class: 'state' }) };
       message.el = addMessage('user', text);
       message.el.append(message.state);
+      unsent.add(message);
     }
     notify('');
     deliver(message);
@@ -350,7 +370,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
     saveTicket();
     clearTimeout(pollTimer);
     if (await (ready = startSession(null))) notify('');
-    newButton.disabled = false;
+    refresh();
     input.focus();
   }
 
@@ -370,7 +390,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
       saveTicket();
       notify(res.data.message);
       schedulePoll();
-    } else notify(problem(res));
+    } else report(res);
     refresh();
   }
 
@@ -380,12 +400,13 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
   }
 
   async function poll() {
-    if (!ticket || !isOpen() || polling) return;
+    if (!ticket || !isOpen() || polling || unavailable) return;
     polling = true;
     const current = ticket;
     const res = await api('GET', '/api/tickets/' + encodeURIComponent(current.id) + '/status');
     polling = false;
     if (current !== ticket) return;
+    if (refused(res)) return report(res);
     if (res.ok) {
       const reply = res.data.last_agent_message;
       if (reply && reply.message_id !== ticket.seen) {
@@ -407,7 +428,7 @@ textarea{width:100%;height:60px;resize:none;padding:8px;border:1px solid #d0d7de
   function open() {
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
-    input.focus();
+    (unavailable ? closeButton : input).focus();
     scrollDown();
     poll();
   }

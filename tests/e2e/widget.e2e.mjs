@@ -1,6 +1,7 @@
 // Browser tests of the chat widget (widget/frontdesk-widget.js) on the devserver's demo shop, in
 // headless Chromium. `make e2e` (infra/e2e.sh) starts moto and a devserver, then runs this file
-// with FRONTDESK_URL (the devserver) and FRONTDESK_AGENT_TOKEN (a demo agent's ID token) set.
+// with FRONTDESK_URL (the devserver), FRONTDESK_AGENT_TOKEN (a demo agent's ID token) and
+// FRONTDESK_ORIGIN_BOUND_KEY (an acme key that only https://shop.example may use) set.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { chromium } from 'playwright-core';
 
 const BASE = process.env.FRONTDESK_URL;
 const AGENT_TOKEN = process.env.FRONTDESK_AGENT_TOKEN;
+const ORIGIN_BOUND_KEY = process.env.FRONTDESK_ORIGIN_BOUND_KEY;
 const API_KEY = 'fdk_local_acme_demo_key';
 // The widget keeps its session under the key's first 12 characters.
 const SESSION_SLOT = 'frontdesk_session_fdk_local_ac';
@@ -55,8 +57,11 @@ async function storedSession(page) {
 /**
  * A new visitor (fresh storage) on the demo shop, once the widget has its session. Console
  * errors (CSP refusals among them) and uncaught exceptions are collected for the tests to check.
+ * `prepare(page)` runs before the page loads (to route its requests); with `withSession: false`
+ * the visit does not wait for the session, and the launcher and panel are found by their names
+ * before it.
  */
-async function visitShop() {
+async function visitShop({ prepare, withSession = true } = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
   const page = await context.newPage();
   const consoleErrors = [];
@@ -65,9 +70,10 @@ async function visitShop() {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await prepare?.(page);
   await page.goto(`${BASE}/demo`);
-  const launcher = page.getByRole('button', { name: 'Chat with Acme Outdoor' });
-  // The business name comes from the session's answer: once it shows, the widget is ready.
+  // The business name comes from the session's answer: once the launcher shows it, the widget is ready.
+  const launcher = page.getByRole('button', { name: withSession ? 'Chat with Acme Outdoor' : /^Chat with / });
   await launcher.waitFor();
   return {
     context,
@@ -75,14 +81,16 @@ async function visitShop() {
     consoleErrors,
     pageErrors,
     launcher,
-    dialog: page.getByRole('dialog', { name: 'Chat with Acme Outdoor' }),
+    dialog: page.getByRole('dialog', { name: withSession ? 'Chat with Acme Outdoor' : /^Chat/ }),
     input: page.getByLabel('Your message'),
     send: page.getByRole('button', { name: 'Send', exact: true }),
+    newConversation: page.getByRole('button', { name: 'New conversation' }),
+    talkToPerson: page.getByRole('button', { name: 'Talk to a person' }),
     notice: page.getByRole('status'),
     focused: () =>
       page.evaluate(() => {
         const active = document.getElementById('frontdesk-widget').shadowRoot.activeElement;
-        return active ? active.id || active.className : null;
+        return active ? active.id || active.className || active.getAttribute('aria-label') : null;
       }),
   };
 }
@@ -301,6 +309,122 @@ test('an expired session is replaced by a new one and the visitor is told', asyn
     const response = await answered;
     assert.equal(JSON.parse(response.request().postData()).sessionId, secondSession);
     await page.locator('.msg.assistant').waitFor();
+  } finally {
+    await widget.context.close();
+  }
+});
+
+test('a message sent while the session is still loading stays in view, is answered once and stored once', async () => {
+  let releaseSession;
+  const sessionHeld = new Promise((resolve) => {
+    releaseSession = resolve;
+  });
+  const chatRequests = [];
+  const widget = await visitShop({
+    withSession: false,
+    prepare: async (page) => {
+      // A slow stack: the session call reaches the server only when the test lets it go.
+      await page.route(`${BASE}/api/chatbot/session`, async (route) => {
+        await sessionHeld;
+        await route.continue();
+      });
+      page.on('request', (request) => {
+        if (request.url() === `${BASE}/api/chatbot/chat`) chatRequests.push(request);
+      });
+    },
+  });
+  const { page } = widget;
+  try {
+    await widget.launcher.click();
+    await widget.dialog.waitFor();
+    const text = 'Is the Ridgeline tent waterproof?';
+    await widget.input.fill(text);
+    await widget.send.click();
+    const mine = page.locator('.msg.user');
+    await mine.filter({ hasText: 'Sending…' }).waitFor();
+    assert.ok((await mine.textContent()).includes(text));
+    assert.ok(await widget.newConversation.isDisabled(), 'no new conversation while a message waits for its answer');
+    assert.equal(chatRequests.length, 0, 'nothing is sent before there is a session');
+
+    const answered = page.waitForResponse((r) => r.url() === `${BASE}/api/chatbot/chat`);
+    releaseSession();
+    const response = await answered;
+    assert.equal(response.status(), 200);
+    const reply = (await response.json()).message;
+    await page.locator('.msg.assistant', { hasText: reply }).waitFor();
+
+    const shown = await page.locator('.msg').evaluateAll((messages) =>
+      messages.map((message) => [message.classList.contains('user') ? 'user' : 'assistant', message.textContent]),
+    );
+    assert.equal(shown.length, 2, `the visitor's message and one answer: ${JSON.stringify(shown)}`);
+    assert.equal(shown[0][0], 'user');
+    assert.ok(shown[0][1].includes(text), 'the visitor’s message is still shown');
+    assert.equal(shown[1][0], 'assistant');
+    assert.equal(await page.locator('.msg.user .state').textContent(), '', 'no sending or failed state left');
+    assert.ok(await widget.newConversation.isEnabled());
+    assert.equal(chatRequests.length, 1, 'sent once');
+
+    const session = await storedSession(page);
+    assert.equal(JSON.parse(response.request().postData()).sessionId, session.sessionId);
+    assert.deepEqual(
+      session.messages.map((message) => [message.role, message.content]),
+      [
+        ['user', text],
+        ['assistant', reply],
+      ],
+      'the message and its reply are stored once',
+    );
+    assert.deepEqual(widget.pageErrors, []);
+  } finally {
+    await widget.context.close();
+  }
+});
+
+test('a key refused on this origin shows a neutral notice, tells the console why and disables the chat', async () => {
+  assert.ok(ORIGIN_BOUND_KEY, 'FRONTDESK_ORIGIN_BOUND_KEY holds a key for another origin (make e2e sets it)');
+  let sessionAnswered;
+  const sent = [];
+  const widget = await visitShop({
+    withSession: false,
+    prepare: async (page) => {
+      // The demo shop with its tag carrying a key issued for https://shop.example only.
+      await page.route(`${BASE}/demo`, async (route) => {
+        const response = await route.fetch();
+        const body = (await response.text()).replace(API_KEY, ORIGIN_BOUND_KEY);
+        return route.fulfill({ response, body });
+      });
+      sessionAnswered = page.waitForResponse((r) => r.url() === `${BASE}/api/chatbot/session`);
+      page.on('request', (request) => {
+        if (request.url().startsWith(`${BASE}/api/`)) sent.push(new URL(request.url()).pathname);
+      });
+    },
+  });
+  const { page } = widget;
+  try {
+    const refusal = await sessionAnswered;
+    assert.equal(refusal.status(), 403);
+    const reason = await refusal.json();
+    assert.equal(reason.code, 'origin_not_allowed');
+
+    await widget.launcher.click();
+    await widget.dialog.waitFor();
+    await widget.notice.filter({ hasText: 'Chat is unavailable right now.' }).waitFor();
+    const visible = await widget.dialog.innerText();
+    assert.ok(!visible.includes(reason.error) && !/origin|API key/i.test(visible), visible);
+    assert.ok(
+      widget.consoleErrors.some((line) => line.includes(reason.error)),
+      `the developer finds the server's reason in the console: ${JSON.stringify(widget.consoleErrors)}`,
+    );
+
+    assert.ok(await widget.send.isDisabled(), 'Send is disabled');
+    assert.ok(await widget.input.isDisabled(), 'the message box is disabled');
+    assert.ok(await widget.newConversation.isDisabled(), 'New conversation is disabled');
+    assert.ok(await widget.talkToPerson.isDisabled(), 'Talk to a person is disabled');
+    assert.equal(await widget.focused(), 'Close chat', 'focus lands on a control that still works');
+    await page.keyboard.press('Escape');
+    await widget.dialog.waitFor({ state: 'hidden' });
+    assert.deepEqual(sent, ['/api/chatbot/session'], 'nothing else is tried with a refused key');
+    assert.deepEqual(widget.pageErrors, []);
   } finally {
     await widget.context.close();
   }
