@@ -5,7 +5,8 @@
 //! | `AI_PROVIDER`   | `builtin` (default), `openai`, `openrouter`, `gemini`, `openai-compatible` |
 //! | `AI_MODEL`      | the model name; required for every provider but `builtin`              |
 //! | `AI_BASE_URL`   | defaults per provider; required for `openai-compatible`                |
-//! | `AI_API_KEY`    | required for the hosted providers, optional for `openai-compatible`    |
+//! | `AI_API_KEY_SECRET_ARN` | the Secrets Manager secret holding the key (deployed); read at cold start |
+//! | `AI_API_KEY`    | the key itself, for local runs; one of the two is required for the hosted providers |
 //! | `AI_TIMEOUT_MS` | per-request limit before falling back, default 8000                    |
 //!
 //! The timeout stays well under API Gateway's 29-second limit so a slow model still leaves time
@@ -14,7 +15,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use domain::settings::Settings;
+use domain::settings::{Secret, Settings};
 
 use crate::builtin::BuiltIn;
 use crate::engine::Engine;
@@ -87,7 +88,9 @@ pub struct LlmConfig {
     pub provider: Provider,
     /// Without a trailing slash; `/chat/completions` is appended.
     pub base_url: String,
-    pub api_key: Option<String>,
+    /// Deployed, a Secrets Manager secret (`AI_API_KEY_SECRET_ARN`) the function reads at cold
+    /// start ([`EngineConfig::secret_mut`]); locally, `AI_API_KEY`.
+    pub api_key: Option<Secret>,
     pub model: String,
     pub timeout: Duration,
 }
@@ -98,7 +101,7 @@ impl fmt::Debug for LlmConfig {
         f.debug_struct("LlmConfig")
             .field("provider", &self.provider)
             .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("api_key", &self.api_key)
             .field("model", &self.model)
             .field("timeout", &self.timeout)
             .finish()
@@ -129,9 +132,9 @@ impl EngineConfig {
             }
         };
         let api_key = if provider.needs_key() {
-            Some(settings.required("AI_API_KEY"))
+            Some(settings.required_secret("AI_API_KEY"))
         } else {
-            settings.optional("AI_API_KEY")
+            settings.secret("AI_API_KEY")
         };
         let timeout = settings.parsed_or("AI_TIMEOUT_MS", DEFAULT_TIMEOUT, parse_timeout);
         Self::Llm(LlmConfig {
@@ -143,7 +146,15 @@ impl EngineConfig {
         })
     }
 
-    /// The engine, ready to answer. Build it once per cold start.
+    /// The provider's key where it still has to be read from Secrets Manager (before `build`).
+    pub fn secret_mut(&mut self) -> Option<&mut Secret> {
+        match self {
+            Self::Llm(config) => config.api_key.as_mut(),
+            Self::BuiltIn => None,
+        }
+    }
+
+    /// The engine, ready to answer. Build it once per cold start, its key revealed.
     pub fn build(self) -> Box<dyn Engine> {
         match self {
             Self::BuiltIn => Box::new(BuiltIn),
@@ -224,7 +235,7 @@ mod tests {
                 ("AI_API_KEY", "k"),
             ]);
             assert_eq!(config.base_url, url, "{provider}");
-            assert_eq!(config.api_key.as_deref(), Some("k"));
+            assert_eq!(config.api_key.as_ref().and_then(Secret::value), Some("k"));
             assert_eq!(config.timeout, DEFAULT_TIMEOUT);
         }
     }

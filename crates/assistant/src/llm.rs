@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use domain::lead::LeadIntent;
+use domain::settings::Secret;
 use serde::Deserialize;
 use serde_json::json;
 use thiserror::Error;
@@ -138,7 +139,7 @@ impl OpenAiCompatible {
             .timeout(self.config.timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
-        if let Some(key) = &self.config.api_key {
+        if let Some(key) = self.config.api_key.as_ref().and_then(Secret::value) {
             request = request.bearer_auth(key);
         }
         let timeout = |error: reqwest::Error| {

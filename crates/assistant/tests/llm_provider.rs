@@ -80,7 +80,7 @@ async fn provider(behaviour: Behaviour, timeout: Duration) -> (OpenAiCompatible,
     let config = LlmConfig {
         provider: Provider::OpenAiCompatible,
         base_url: format!("http://{address}/v1"),
-        api_key: Some(KEY.to_owned()),
+        api_key: Some(domain::settings::Secret::Given(KEY.to_owned())),
         model: "test-model".to_owned(),
         timeout,
     };

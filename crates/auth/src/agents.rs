@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use domain::TenantId;
 use http_kit::ApiError;
+use http_kit::observe::{CallerKind, RequestFacts};
 
 use crate::api_key::{self, ApiKeys, KEY_PREFIX, KeyGrant};
 use crate::directory::AgentDirectory;
@@ -128,7 +129,9 @@ where
                 "This route takes an agent's sign-in token, not an API key",
             ));
         }
-        verified(&AgentAuth::from_ref(state), token).await
+        let agent = verified(&AgentAuth::from_ref(state), token).await?;
+        RequestFacts::record(&parts.extensions, &agent.tenant, CallerKind::Agent);
+        Ok(agent)
     }
 }
 
@@ -184,15 +187,20 @@ where
             (Some(key), _) => key,
             (None, Some(bearer)) if bearer.starts_with(KEY_PREFIX) => bearer,
             (None, Some(token)) => {
-                return verified(&AgentAuth::from_ref(state), token)
-                    .await
-                    .map(Self::Agent);
+                let agent = verified(&AgentAuth::from_ref(state), token).await?;
+                RequestFacts::record(&parts.extensions, &agent.tenant, CallerKind::Agent);
+                return Ok(Self::Agent(agent));
             }
             (None, None) => return Err(not_authenticated()),
         };
-        api_key::admit_key(&parts.headers, &ApiKeys::from_ref(state), key)
-            .await
-            .map(Self::Key)
+        api_key::admit_key(
+            &parts.extensions,
+            &parts.headers,
+            &ApiKeys::from_ref(state),
+            key,
+        )
+        .await
+        .map(Self::Key)
     }
 }
 

@@ -215,15 +215,21 @@ where
         let key = presented_key(&parts.headers).ok_or_else(|| {
             ApiError::unauthorized("Missing API key: send it as X-Api-Key or Authorization: Bearer")
         })?;
-        admit_key(&parts.headers, &ApiKeys::from_ref(state), key)
-            .await
-            .map(Self)
+        admit_key(
+            &parts.extensions,
+            &parts.headers,
+            &ApiKeys::from_ref(state),
+            key,
+        )
+        .await
+        .map(Self)
     }
 }
 
 /// What a presented key allows, or the answer for a request that presented a bad one or comes
 /// from a browser page on an origin the key does not allow.
 pub(crate) async fn admit_key(
+    extensions: &axum::http::Extensions,
     headers: &HeaderMap,
     keys: &ApiKeys,
     key: &str,
@@ -244,6 +250,11 @@ pub(crate) async fn admit_key(
             format!("Origin {origin} is not allowed to use this API key"),
         ));
     }
+    http_kit::observe::RequestFacts::record(
+        extensions,
+        &grant.tenant,
+        http_kit::observe::CallerKind::ApiKey,
+    );
     Ok(grant)
 }
 

@@ -174,6 +174,8 @@ pub async fn converse(
             lead.mark_ready(summary(&lead, &text));
         }
         let body = respond(&lead, &reply);
+        let turned_hot = lead.intent == Some(domain::lead::LeadIntent::Hot)
+            && read.lead.intent != Some(domain::lead::LeadIntent::Hot);
         let write = LeadWrite {
             window,
             messages: vec![visitor, answer],
@@ -194,6 +196,14 @@ pub async fn converse(
             .map_err(store_failure)?
         {
             Saved::Done => {
+                telemetry::count(telemetry::Figure::MessagesIn, 1);
+                telemetry::count(telemetry::Figure::MessagesOut, 1);
+                if !read.is_stored() {
+                    telemetry::count(telemetry::Figure::LeadsCaptured, 1);
+                }
+                if turned_hot {
+                    telemetry::count(telemetry::Figure::HotLeads, 1);
+                }
                 return Ok(Answer {
                     body,
                     repeated: false,
@@ -263,7 +273,10 @@ pub async fn open_session(
             .await
             .map_err(store_failure)?
         {
-            Saved::Done => return Ok((fresh, session)),
+            Saved::Done => {
+                telemetry::count(telemetry::Figure::LeadsCaptured, 1);
+                return Ok((fresh, session));
+            }
             Saved::RateLimited(limited) => {
                 return Err(new_conversations_limited(limited.retry_after_secs));
             }

@@ -87,6 +87,19 @@ impl ChatLimits {
 }
 
 impl ChatService {
+    /// The service a function runs, its engine built from configuration once the provider's key
+    /// has been read from Secrets Manager (when it is kept there).
+    pub async fn start(
+        backend: &store::Backend,
+        mut engine: EngineConfig,
+        limits: ChatLimits,
+    ) -> Result<Self, store::secrets::SecretError> {
+        if let Some(secret) = engine.secret_mut() {
+            store::secrets::reveal(backend.sdk_config(), secret).await?;
+        }
+        Ok(Self::new(backend, Arc::from(engine.build()), limits))
+    }
+
     pub fn new(backend: &store::Backend, engine: Arc<dyn Engine>, limits: ChatLimits) -> Self {
         Self {
             leads: backend.leads(),
@@ -120,7 +133,6 @@ pub type AppFn = fn(&store::Backend, &AgentAuth, ChatService) -> Router;
 /// A chat or lead function's Lambda entry point: configuration read once (tables, Cognito, the
 /// assistant, the limits; every missing variable reported together), clients built once.
 pub async fn run(app: AppFn) -> Result<(), http_kit::lambda::Error> {
-    http_kit::lambda::init_logging();
     let (backend, (cognito, engine, limits)) = store::Backend::from_env_with(|settings| {
         (
             auth::CognitoSettings::read(settings),
@@ -130,7 +142,7 @@ pub async fn run(app: AppFn) -> Result<(), http_kit::lambda::Error> {
     })
     .await?;
     let agents = AgentAuth::new(cognito, backend.sdk_config());
-    let service = ChatService::new(&backend, Arc::from(engine.build()), limits);
+    let service = ChatService::start(&backend, engine, limits).await?;
     http_kit::lambda::run(app(&backend, &agents, service)).await
 }
 

@@ -50,7 +50,7 @@ fn env_file() -> String {
 }
 
 async fn serve() -> Result<(), Error> {
-    http_kit::lambda::init_logging();
+    telemetry::init_logging();
     let addr: SocketAddr = std::env::var("FRONTDESK_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()?;
@@ -89,7 +89,7 @@ async fn serve() -> Result<(), Error> {
     )?;
 
     let allowed = std::env::var("ALLOWED_ORIGINS").ok();
-    let chat = chat_kit::ChatService::new(&backend, std::sync::Arc::from(engine.build()), limits);
+    let chat = chat_kit::ChatService::start(&backend, engine, limits).await?;
     let app = devserver::app(&backend, &agents, chat)
         .merge(sandbox::routes())
         .layer(devserver::cors(allowed.as_deref()));

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod idempotency;
 pub mod json;
 pub mod lambda;
+pub mod observe;
 
 pub use errors::{ApiError, ErrorKey};
 pub use idempotency::{IdempotencyKey, IdempotentJson};
@@ -13,7 +14,6 @@ pub use json::JsonBody;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use tower_http::trace::TraceLayer;
 use utoipa_axum::router::OpenApiRouter;
 
 /// The largest JSON body any route accepts. API Gateway allows 10 MB; nothing a lead form or a
@@ -21,7 +21,8 @@ use utoipa_axum::router::OpenApiRouter;
 pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
 /// Turns a function's documented routes into the router it serves: its state attached, errors
-/// rendered with the seed family's key, bodies capped and requests traced.
+/// rendered with the seed family's key, bodies capped, and every request logged and measured
+/// once its answer is final.
 pub fn finish<S>(routes: OpenApiRouter<S>, state: S, key: ErrorKey) -> Router
 where
     S: Clone + Send + Sync + 'static,
@@ -33,5 +34,5 @@ where
             errors::render(key, response)
         }))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(observe::observe))
 }

@@ -193,6 +193,7 @@ impl Outbound {
                     detail: id.clone(),
                 };
                 self.records.finish(&record, &finished, now_ms()).await?;
+                telemetry::count(telemetry::Figure::OutboundSent, 1);
                 Ok(Handled::Sent(id))
             }
             Ok(Err(reason)) => {
@@ -202,6 +203,7 @@ impl Outbound {
                     detail: reason.clone(),
                 };
                 self.records.finish(&record, &finished, now_ms()).await?;
+                telemetry::count(telemetry::Figure::OutboundFailed, 1);
                 Ok(Handled::Failed(reason))
             }
             Err(retry) => {

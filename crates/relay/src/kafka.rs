@@ -10,7 +10,7 @@ use rdkafka::client::{ClientContext, OAuthToken};
 use rdkafka::producer::FutureProducer;
 
 use crate::RelayError;
-use crate::settings::{Bootstrap, KafkaAuth, RelaySettings};
+use crate::settings::{Bootstrap, KafkaAuth, RelaySettings, ScramCredentials};
 
 /// The producer the relay publishes with.
 pub type Producer = FutureProducer<RelayContext>;
@@ -104,7 +104,15 @@ pub async fn producer(
                 .set("ssl.ca.location", "probe");
             None
         }
-        KafkaAuth::Scram { username, password } => {
+        KafkaAuth::Scram(credentials) => {
+            let (username, password) = match credentials {
+                ScramCredentials::Given { username, password } => (username, password),
+                ScramCredentials::Stored { arn } => {
+                    return Err(RelayError::Kafka(format!(
+                        "the SCRAM secret {arn} was not read before connecting"
+                    )));
+                }
+            };
             client
                 .set("security.protocol", "sasl_ssl")
                 .set("ssl.ca.location", "probe")
@@ -149,7 +157,7 @@ async fn msk_brokers(
     let brokers = match auth {
         KafkaAuth::Plaintext => output.bootstrap_broker_string(),
         KafkaAuth::Tls => output.bootstrap_broker_string_tls(),
-        KafkaAuth::Scram { .. } => output.bootstrap_broker_string_sasl_scram(),
+        KafkaAuth::Scram(_) => output.bootstrap_broker_string_sasl_scram(),
         KafkaAuth::Iam => output.bootstrap_broker_string_sasl_iam(),
     };
     brokers

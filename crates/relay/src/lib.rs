@@ -26,7 +26,7 @@ use tokio::sync::RwLock;
 pub use envelope::CloudEvent;
 pub use kafka::Producer;
 pub use rdkafka;
-pub use settings::{Bootstrap, KafkaAuth, RelaySettings, Topics};
+pub use settings::{Bootstrap, KafkaAuth, RelaySettings, ScramCredentials, Topics};
 
 #[derive(Debug, Error)]
 pub enum RelayError {
@@ -54,7 +54,11 @@ pub struct Relay {
 
 impl Relay {
     /// Builds the producer (once per cold start).
-    pub async fn connect(settings: RelaySettings, config: &SdkConfig) -> Result<Self, RelayError> {
+    pub async fn connect(
+        mut settings: RelaySettings,
+        config: &SdkConfig,
+    ) -> Result<Self, RelayError> {
+        settings.reveal_credentials(config).await?;
         let producer = kafka::producer(&settings, config).await?;
         Ok(Self {
             producer: Arc::new(RwLock::new(producer)),
@@ -76,7 +80,12 @@ impl Relay {
         let producer = self.producer.read().await.clone();
         for record in event.records {
             let sequence = record.change.sequence_number.clone();
-            if let Err(error) = self.publish(&producer, record).await {
+            let published = self.publish(&producer, record).await;
+            if let Ok(events) = published {
+                telemetry::count(telemetry::Figure::EventsPublished, events as u64);
+            }
+            if let Err(error) = published {
+                telemetry::count(telemetry::Figure::EventsFailed, 1);
                 tracing::warn!(%error, sequence = ?sequence, "record not published; it will be retried");
                 let mut failure = DynamoDbBatchItemFailure::default();
                 failure.item_identifier = sequence;
@@ -107,8 +116,12 @@ impl Relay {
         }
     }
 
-    /// Publishes one record's events and waits for every delivery report.
-    async fn publish(&self, producer: &Producer, record: EventRecord) -> Result<(), PublishError> {
+    /// Publishes one record's events and waits for every delivery report; answers how many.
+    async fn publish(
+        &self,
+        producer: &Producer,
+        record: EventRecord,
+    ) -> Result<usize, PublishError> {
         let EventRecord {
             event_id, change, ..
         } = record;
@@ -138,6 +151,7 @@ impl Relay {
                     })?;
             deliveries.push((envelope.id, delivery));
         }
+        let published = deliveries.len();
         for (event_id, delivery) in deliveries {
             let failed = |reason: String| PublishError::Delivery {
                 event_id: event_id.clone(),
@@ -149,7 +163,7 @@ impl Relay {
                 Err(_) => return Err(failed("the producer was dropped".to_owned())),
             }
         }
-        Ok(())
+        Ok(published)
     }
 }
 

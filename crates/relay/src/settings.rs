@@ -22,11 +22,29 @@ pub enum KafkaAuth {
     Plaintext,
     /// TLS, the brokers' certificates checked against the system's roots.
     Tls,
-    /// TLS with SASL/SCRAM-SHA-512 (MSK's SCRAM), the secret from `KAFKA_SASL_USERNAME` and
-    /// `KAFKA_SASL_PASSWORD`.
-    Scram { username: String, password: String },
+    /// TLS with SASL/SCRAM-SHA-512 (MSK's SCRAM).
+    Scram(ScramCredentials),
     /// TLS with SASL/OAUTHBEARER carrying a SigV4-signed token of the function's role (MSK IAM).
     Iam,
+}
+
+/// Who the relay is to SCRAM: deployed, the MSK secret `KAFKA_SASL_SECRET_ARN` names (JSON
+/// `{"username", "password"}`, read at cold start); locally, `KAFKA_SASL_USERNAME` and
+/// `KAFKA_SASL_PASSWORD`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ScramCredentials {
+    Given { username: String, password: String },
+    Stored { arn: String },
+}
+
+// Written by hand so the password never reaches a log through `{:?}`.
+impl std::fmt::Debug for ScramCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Given { username, .. } => write!(f, "ScramCredentials({username}, <redacted>)"),
+            Self::Stored { arn } => write!(f, "ScramCredentials(stored at {arn})"),
+        }
+    }
 }
 
 /// The topic of each event stream.
@@ -75,6 +93,35 @@ pub struct RelaySettings {
 const DEFAULT_DELIVERY_TIMEOUT_MS: u64 = 20_000;
 
 impl RelaySettings {
+    /// Reads the SCRAM credentials from Secrets Manager when they are kept there (once per cold
+    /// start: the producer keeps them).
+    pub async fn reveal_credentials(
+        &mut self,
+        config: &aws_config::SdkConfig,
+    ) -> Result<(), crate::RelayError> {
+        let KafkaAuth::Scram(ScramCredentials::Stored { arn }) = &self.auth else {
+            return Ok(());
+        };
+        let text = store::secrets::secret_text(config, arn)
+            .await
+            .map_err(|error| crate::RelayError::Kafka(error.to_string()))?;
+        #[derive(serde::Deserialize)]
+        struct MskSecret {
+            username: String,
+            password: String,
+        }
+        let secret: MskSecret = serde_json::from_str(&text).map_err(|_| {
+            crate::RelayError::Kafka(format!(
+                "secret {arn} is not MSK's JSON {{\"username\", \"password\"}}"
+            ))
+        })?;
+        self.auth = KafkaAuth::Scram(ScramCredentials::Given {
+            username: secret.username,
+            password: secret.password,
+        });
+        Ok(())
+    }
+
     /// Reads every relay variable, reporting the missing or malformed ones through `settings`.
     pub fn read<F: Fn(&str) -> Option<String>>(settings: &mut Settings<F>) -> Self {
         let servers = settings.optional("KAFKA_BOOTSTRAP_SERVERS");
@@ -99,10 +146,13 @@ impl RelaySettings {
             "plaintext" => KafkaAuth::Plaintext,
             "tls" => KafkaAuth::Tls,
             "iam" => KafkaAuth::Iam,
-            "scram" => KafkaAuth::Scram {
-                username: settings.required("KAFKA_SASL_USERNAME"),
-                password: settings.required("KAFKA_SASL_PASSWORD"),
-            },
+            "scram" => KafkaAuth::Scram(match settings.optional("KAFKA_SASL_SECRET_ARN") {
+                Some(arn) => ScramCredentials::Stored { arn },
+                None => ScramCredentials::Given {
+                    username: settings.required("KAFKA_SASL_USERNAME"),
+                    password: settings.required("KAFKA_SASL_PASSWORD"),
+                },
+            }),
             other => {
                 settings.parsed_or("KAFKA_AUTH", (), |_| {
                     Err(format!(

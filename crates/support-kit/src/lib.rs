@@ -36,7 +36,6 @@ pub fn app(
 pub async fn run(
     app: fn(&store::Backend, &AgentAuth) -> Router,
 ) -> Result<(), http_kit::lambda::Error> {
-    http_kit::lambda::init_logging();
     let (backend, cognito) = store::Backend::from_env_with(auth::CognitoSettings::read).await?;
     let agents = AgentAuth::new(cognito, backend.sdk_config());
     http_kit::lambda::run(app(&backend, &agents)).await

@@ -10,7 +10,6 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::sync::Arc;
 
 use channels::{InboundMessage, SignatureError};
 use chat_kit::conversation::{Answer, Converse};
@@ -25,6 +24,7 @@ use domain::ticket::{
 };
 use http_kit::ApiError;
 use http_kit::clock::{now_ms, now_rfc3339, random_u64};
+use http_kit::observe::{CallerKind, RequestFacts};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::channel_accounts::{ChannelAccount, ChannelAccountStore};
@@ -66,10 +66,9 @@ pub type AppFn = fn(&store::Backend, ChatService) -> axum::Router;
 /// A webhook function's Lambda entry point: the tables and the assistant's settings read once
 /// (every missing variable reported together), clients built once.
 pub async fn run(app: AppFn) -> Result<(), http_kit::lambda::Error> {
-    http_kit::lambda::init_logging();
     let (backend, engine) =
         store::Backend::from_env_with(assistant::EngineConfig::from_settings).await?;
-    let chat = ChatService::new(&backend, Arc::from(engine.build()), ChatLimits::unlimited());
+    let chat = ChatService::start(&backend, engine, ChatLimits::unlimited()).await?;
     http_kit::lambda::run(app(&backend, chat)).await
 }
 
@@ -275,6 +274,7 @@ pub struct LeadReply {
 /// nothing about which accounts exist.
 fn unverified(provider: Provider, why: &str) -> ApiError {
     tracing::warn!(provider = ?provider, why, "a delivery refused before anything in it was used");
+    telemetry::count(telemetry::Figure::WebhookSignatureRefused, 1);
     ApiError::unauthorized("The delivery's signature could not be verified")
 }
 
@@ -323,10 +323,14 @@ pub async fn receive_delivery(
     provider: Provider,
     handling: Handling,
     state: &WebhookState,
-    headers: &HeaderMap,
+    request: (&axum::http::Extensions, &HeaderMap),
     body: &Bytes,
 ) -> Result<Json<DeliveryOutcome>, ApiError> {
+    let (extensions, headers) = request;
     let accounts = verified_accounts(provider, state, headers, body).await?;
+    if let Some(account) = accounts.values().next() {
+        RequestFacts::record(extensions, &account.tenant_id, CallerKind::Signature);
+    }
     let delivery = provider
         .parse(body)
         .map_err(|error| ApiError::bad_request("invalid_delivery", error.to_string()))?;
@@ -378,6 +382,7 @@ pub async fn receive_delivery(
             "delivery state of an outbound message"
         );
     }
+    let mut opened = 0;
     for message in delivery.messages {
         let Some(account) = accounts.get(&message.account_id) else {
             tracing::warn!(account = %message.account_id, "a message for an account the delivery did not name; skipped");
@@ -399,10 +404,21 @@ pub async fn receive_delivery(
         let channel_message = channel_message(provider, &message)?;
         match state.tickets.receive(&tenant, channel_message).await {
             Ok(Received::Duplicate) => outcome.duplicates += 1,
-            Ok(Received::Joined(_) | Received::Opened(_)) => outcome.messages += 1,
+            Ok(Received::Joined(_)) => outcome.messages += 1,
+            Ok(Received::Opened(_)) => {
+                outcome.messages += 1;
+                opened += 1;
+            }
             Err(error) => return Err(ApiError::internal("Could not store the message", &error)),
         }
     }
+    telemetry::count(telemetry::Figure::WebhookDeliveriesAccepted, 1);
+    telemetry::count(
+        telemetry::Figure::WebhookDeliveriesDuplicate,
+        outcome.duplicates as u64,
+    );
+    telemetry::count(telemetry::Figure::MessagesIn, outcome.messages as u64);
+    telemetry::count(telemetry::Figure::TicketsOpened, opened as u64);
     Ok(Json(outcome))
 }
 
@@ -598,10 +614,12 @@ macro_rules! meta_webhook {
             )]
             pub async fn deliver(
                 State(state): State<WebhookState>,
+                extensions: axum::http::Extensions,
                 headers: HeaderMap,
                 body: Bytes,
             ) -> Result<Json<DeliveryOutcome>, ApiError> {
-                webhook_kit::receive_delivery($provider, $handling, &state, &headers, &body).await
+                webhook_kit::receive_delivery($provider, $handling, &state, (&extensions, &headers), &body)
+                    .await
             }
         }
     };

@@ -2,6 +2,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), http_kit::lambda::Error> {
-    http_kit::lambda::init_logging();
+    telemetry::init(env!("CARGO_PKG_NAME"));
     http_kit::lambda::run(api_docs::app()).await
 }

@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), http_kit::lambda::Error> {
-    http_kit::lambda::init_logging();
+    telemetry::init(env!("CARGO_PKG_NAME"));
     let backend = store::Backend::from_env().await?;
     http_kit::lambda::run(health::app(&backend)).await
 }

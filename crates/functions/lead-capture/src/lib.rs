@@ -72,6 +72,9 @@ async fn capture_lead(
         .capture(&tenant, &user, &details, conversation.as_ref(), &ids)
         .await
         .map_err(|error| ApiError::internal("Error processing lead", &error))?;
+    if lead.lead_id == ids.lead_id {
+        telemetry::count(telemetry::Figure::LeadsCaptured, 1);
+    }
     Ok(Json(CaptureLeadResponse {
         message: "Lead captured successfully",
         lead_id: lead.lead_id.to_string(),

@@ -83,6 +83,7 @@ async fn create_lead(
             .replay_key(&tenant, "lead-create", &caller.scope())
             .remember(body.to_string(), now)
     });
+    let lead_intent = lead.intent;
     let fresh = Conversation::new(lead.clone(), None);
     let mut write = LeadWrite::lead(lead, &fresh);
     write.replay = replay;
@@ -93,7 +94,13 @@ async fn create_lead(
         .await
         .map_err(store_failure)?
     {
-        Saved::Done => Ok((StatusCode::CREATED, Json(body))),
+        Saved::Done => {
+            telemetry::count(telemetry::Figure::LeadsCaptured, 1);
+            if lead_intent == Some(LeadIntent::Hot) {
+                telemetry::count(telemetry::Figure::HotLeads, 1);
+            }
+            Ok((StatusCode::CREATED, Json(body)))
+        }
         Saved::Repeated(stored) => serde_json::from_str(&stored)
             .map(|body| (StatusCode::CREATED, Json(body)))
             .map_err(|error| ApiError::internal("A stored response could not be read", &error)),

@@ -72,6 +72,7 @@ async fn update_conversation(
         .map_err(|error| ApiError::internal("Error updating lead conversation", &error))?;
     let (status, message) = match tracking {
         ConversationTracking::CreatedLead => {
+            telemetry::count(telemetry::Figure::LeadsCaptured, 1);
             (StatusCode::CREATED, "New lead created with conversation ID")
         }
         ConversationTracking::Added => (StatusCode::OK, "Lead updated with new conversation ID"),

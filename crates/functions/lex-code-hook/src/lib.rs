@@ -108,7 +108,22 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<LexEvent>| {
         let hook = hook.clone();
-        async move { Ok::<LexResponse, lambda_runtime::Error>(hook.handle(event.payload).await) }
+        async move {
+            let invocation = telemetry::Invocation::begin();
+            let answer = hook.handle(event.payload).await;
+            let failed = answer
+                .session_state
+                .intent
+                .as_ref()
+                .is_some_and(|intent| intent.state == Some(IntentState::Failed));
+            let context = telemetry::BatchContext {
+                request_id: &event.context.request_id,
+                trace_id: event.context.xray_trace_id.as_deref(),
+                source: "lex",
+            };
+            telemetry::finish_batch(invocation, &context, 1, usize::from(failed));
+            Ok::<LexResponse, lambda_runtime::Error>(answer)
+        }
     }))
     .await
 }

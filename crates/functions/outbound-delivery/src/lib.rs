@@ -30,8 +30,21 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<KafkaEvent>| {
         let outbound = outbound.clone();
         async move {
-            let report = deliver_batch(&outbound, event.payload).await?;
-            tracing::info!(?report, "batch delivered");
+            let invocation = telemetry::Invocation::begin();
+            let records: usize = event.payload.records.values().map(Vec::len).sum();
+            let outcome = deliver_batch(&outbound, event.payload).await;
+            let context = telemetry::BatchContext {
+                request_id: &event.context.request_id,
+                trace_id: event.context.xray_trace_id.as_deref(),
+                source: "kafka",
+            };
+            let failed = match &outcome {
+                Ok(report) => report.failed,
+                // The whole batch comes again.
+                Err(_) => records,
+            };
+            telemetry::finish_batch(invocation, &context, records, failed);
+            outcome?;
             Ok::<(), lambda_runtime::Error>(())
         }
     }))

@@ -2,6 +2,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    http_kit::lambda::init_logging();
+    telemetry::init(env!("CARGO_PKG_NAME"));
     outbound_delivery::run().await
 }

@@ -19,7 +19,21 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Event>| {
         let relay = relay.clone();
         async move {
-            Ok::<DynamoDbEventResponse, lambda_runtime::Error>(relay.handle(event.payload).await)
+            let invocation = telemetry::Invocation::begin();
+            let records = event.payload.records.len();
+            let answer = relay.handle(event.payload).await;
+            let context = telemetry::BatchContext {
+                request_id: &event.context.request_id,
+                trace_id: event.context.xray_trace_id.as_deref(),
+                source: "dynamodb-stream",
+            };
+            telemetry::finish_batch(
+                invocation,
+                &context,
+                records,
+                answer.batch_item_failures.len(),
+            );
+            Ok::<DynamoDbEventResponse, lambda_runtime::Error>(answer)
         }
     }))
     .await

@@ -111,5 +111,13 @@ async fn add_message(
         })
     };
     let outcome = state.service.change(caller.tenant(), &id, decide).await;
-    Ok(Json(ticket_view(changed(outcome)?, &caller)))
+    let view = ticket_view(changed(outcome)?, &caller);
+    match (sender_type, request.visibility) {
+        (SenderType::Customer, _) => telemetry::count(telemetry::Figure::MessagesIn, 1),
+        (SenderType::Agent | SenderType::Bot, Visibility::Public) => {
+            telemetry::count(telemetry::Figure::MessagesOut, 1);
+        }
+        _ => {}
+    }
+    Ok(Json(view))
 }

@@ -124,6 +124,8 @@ async fn create_ticket(
         )
         .await
         .map_err(store_failure)?;
+    telemetry::count(telemetry::Figure::TicketsOpened, 1);
+    telemetry::count(telemetry::Figure::MessagesIn, 1);
     Ok((
         StatusCode::CREATED,
         Json(TicketView {

@@ -173,7 +173,11 @@ async fn hand_off(
         replay,
     };
     match state.service.hand_off(&tenant, handoff).await {
-        Ok(HandedOff::Opened(_)) => Ok(Json(created)),
+        Ok(HandedOff::Opened(_)) => {
+            telemetry::count(telemetry::Figure::TicketsOpened, 1);
+            telemetry::count(telemetry::Figure::MessagesIn, 1);
+            Ok(Json(created))
+        }
         Ok(HandedOff::AlreadyOpen(open)) => Ok(Json(answer(
             &open.ticket_id,
             format!(

@@ -69,8 +69,16 @@ async fn crc_check(
 )]
 async fn deliver(
     State(state): State<WebhookState>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DeliveryOutcome>, ApiError> {
-    webhook_kit::receive_delivery(Provider::X, Handling::Tickets, &state, &headers, &body).await
+    webhook_kit::receive_delivery(
+        Provider::X,
+        Handling::Tickets,
+        &state,
+        (&extensions, &headers),
+        &body,
+    )
+    .await
 }
