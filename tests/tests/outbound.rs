@@ -394,6 +394,39 @@ async fn a_provider_that_stays_down_is_left_to_the_event_source_and_sent_when_it
 }
 
 #[tokio::test]
+async fn retries_stop_before_the_invocations_deadline_whatever_the_provider_asks() {
+    let desk = Desk::new().await;
+    // The provider asks for a 5 s pause each time; the invocation has about 2 s left.
+    let busy = (
+        StatusCode::TOO_MANY_REQUESTS,
+        json!({"error": {"message": "slow down"}}),
+        Some("5"),
+    );
+    let (provider, url) = Provider::start(vec![busy.clone(), busy.clone(), busy]).await;
+    let outbound = Outbound::new(&desk.stack.backend, settings(&url));
+    let (ticket, entry) = agent_reply_on_whatsapp(&desk, "Soon.", false).await;
+    let event = message_added(&ticket, &entry, "rec-deadline");
+    let started = Instant::now();
+    let outcome = outbound
+        .handle_by(&event, started + Duration::from_secs(2))
+        .await;
+    assert!(
+        matches!(outcome, Err(RetryLater::Provider(_))),
+        "{outcome:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "gave up in {:?}, before the deadline",
+        started.elapsed()
+    );
+    assert_eq!(
+        provider.seen().len(),
+        1,
+        "no try that could not finish in time"
+    );
+}
+
+#[tokio::test]
 async fn internal_notes_never_leave_the_help_desk() {
     let desk = Desk::new().await;
     let (provider, url) = Provider::start(Vec::new()).await;
@@ -723,7 +756,8 @@ async fn the_sample_kafka_batch_replays_through_the_function() {
     )
     .unwrap();
     let batch: aws_lambda_events::kafka::KafkaEvent = serde_json::from_str(&text).unwrap();
-    let report = outbound_delivery::deliver_batch(&outbound, batch)
+    let deadline = std::time::Instant::now() + outbound::DELIVERY_BUDGET;
+    let report = outbound_delivery::deliver_batch(&outbound, batch, deadline)
         .await
         .unwrap();
     // The sample's ticket and lead are not in this stack: the reply and the alert are recorded as

@@ -93,4 +93,9 @@ pub trait Engine: Send + Sync {
         history: &'a [Turn],
         message: &'a str,
     ) -> ReplyFuture<'a>;
+
+    /// The longest a reply may take: what a caller with a deadline must leave for asking again.
+    fn longest_reply(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }

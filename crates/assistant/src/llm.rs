@@ -169,6 +169,10 @@ impl Engine for OpenAiCompatible {
     ) -> ReplyFuture<'a> {
         Box::pin(self.answer(brief, history, message))
     }
+
+    fn longest_reply(&self) -> Duration {
+        self.config.timeout
+    }
 }
 
 /// A model answer that passed every check.

@@ -2,6 +2,8 @@
 //! the session and the rate limit, ask the assistant, and write the exchange in one transaction
 //! conditioned on the lead not having changed; a lost race reads and decides again.
 
+use std::time::Duration;
+
 use assistant::{Role, TenantBrief, Turn};
 use axum::http::StatusCode;
 use domain::conversation::{ChatMessage, ChatRole, Contact, ConversationKey, Session, SessionId};
@@ -13,6 +15,7 @@ use http_kit::clock::{now_ms, random_u64};
 use http_kit::idempotency::key_reused;
 use serde_json::Value;
 use store::conversations::{Conversation, LeadWrite, Lookup, Opening, Saved};
+use store::retry::Retries;
 
 use crate::{ChatService, store_failure};
 
@@ -21,8 +24,10 @@ use crate::{ChatService, store_failure};
 pub const ASSISTANT_CONTEXT: usize = 50;
 /// How many of the latest messages a resumed session or a lead read shows.
 pub const SHOWN_MESSAGES: usize = 200;
-/// How often a write that lost to a concurrent one is read and decided again.
-const MAX_ATTEMPTS: usize = 6;
+/// How long a message may keep being decided again after losing to a concurrent write. The
+/// assistant is asked again only when its longest reply still fits: the chat functions' 25 s
+/// timeout holds the first reply (the model's timeout is at most 15 s), and this.
+const CONVERSATION_BUDGET: Duration = Duration::from_secs(12);
 
 /// Why a conversation could not go on, before the route says it in its own words.
 #[derive(Debug)]
@@ -113,7 +118,11 @@ pub async fn converse(
         .map_err(store_failure)?;
     let brief = brief(&profile);
     let lead_id = key.lead_id(tenant);
-    for _ in 0..MAX_ATTEMPTS {
+    let mut retries = Retries::within(CONVERSATION_BUDGET);
+    loop {
+        if retries.attempt() > 0 && !retries.has(service.engine.longest_reply()) {
+            return Err(store_failure(store::StoreError::Contended).into());
+        }
         let received_at = now_ms();
         let read = match service
             .leads
@@ -191,7 +200,7 @@ pub async fn converse(
         };
         match service
             .leads
-            .save(tenant, &read, write)
+            .save(tenant, &read, write, &mut retries)
             .await
             .map_err(store_failure)?
         {
@@ -214,10 +223,9 @@ pub async fn converse(
             Saved::RateLimited(limited) => {
                 return Err(new_conversations_limited(limited.retry_after_secs).into());
             }
-            Saved::Changed => continue,
+            Saved::Changed => retries.pause().await.map_err(store_failure)?,
         }
     }
-    Err(store_failure(store::StoreError::Contended).into())
 }
 
 /// A widget session: the one `requested` names when it is the tenant's and still live, else a new
@@ -256,7 +264,8 @@ pub async fn open_session(
             Lookup::Missing => {}
         }
     }
-    for _ in 0..MAX_ATTEMPTS {
+    let mut retries = Retries::default();
+    loop {
         let session = Session::start(SessionId::generate(random_u64(), random_u64()), now);
         let key = ConversationKey::Session(session.id.clone());
         let lead = Lead::new(key.lead_id(tenant), LeadSource::Chatbot, now);
@@ -269,7 +278,7 @@ pub async fn open_session(
         });
         match service
             .leads
-            .save(tenant, &fresh, write)
+            .save(tenant, &fresh, write, &mut retries)
             .await
             .map_err(store_failure)?
         {
@@ -281,10 +290,11 @@ pub async fn open_session(
                 return Err(new_conversations_limited(limited.retry_after_secs));
             }
             // A session id that is already taken (2^-122): draw another.
-            Saved::Changed | Saved::Repeated(_) | Saved::KeyReused => continue,
+            Saved::Changed | Saved::Repeated(_) | Saved::KeyReused => {
+                retries.pause().await.map_err(store_failure)?;
+            }
         }
     }
-    Err(store_failure(store::StoreError::Contended))
 }
 
 fn new_conversations_limited(retry_after_secs: u64) -> ApiError {

@@ -76,7 +76,8 @@ pub async fn run(
         )]);
         let mut backoff = FIRST_BACKOFF;
         loop {
-            match outbound_delivery::deliver_batch(&outbound, batch.clone()).await {
+            let deadline = std::time::Instant::now() + outbound::DELIVERY_BUDGET;
+            match outbound_delivery::deliver_batch(&outbound, batch.clone(), deadline).await {
                 Ok(report) => {
                     if report.sent + report.failed > 0 {
                         info!(

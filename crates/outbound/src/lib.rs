@@ -11,7 +11,7 @@
 pub mod mailer;
 pub mod providers;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use domain::TenantId;
 use domain::events::EventKind;
@@ -40,6 +40,9 @@ const LEASE_MS: u64 = 60_000;
 const LINK_SECS: u64 = 30 * 24 * 60 * 60;
 /// The longest wait between attempts, whatever a provider asks: the invocation must finish.
 const MAX_WAIT: Duration = Duration::from_secs(10);
+/// How long one event's delivery may take, retries included, when no invocation deadline is
+/// given (the devserver's consumer, tests): as long as the deployed function's own budget.
+pub const DELIVERY_BUDGET: Duration = Duration::from_secs(45);
 
 /// Outbound's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,8 +147,19 @@ impl Outbound {
         }
     }
 
-    /// Delivers what one event asks for, once.
+    /// Delivers what one event asks for, once, within [`DELIVERY_BUDGET`].
     pub async fn handle(&self, event: &ReceivedEvent) -> Result<Handled, RetryLater> {
+        self.handle_by(event, Instant::now() + DELIVERY_BUDGET)
+            .await
+    }
+
+    /// Delivers what one event asks for, once; transient failures are retried only while
+    /// another try still ends before `deadline`, after which the event source retries.
+    pub async fn handle_by(
+        &self,
+        event: &ReceivedEvent,
+        deadline: Instant,
+    ) -> Result<Handled, RetryLater> {
         let Some(delivery) =
             EventKind::from_name(&event.kind).and_then(|kind| Delivery::of(kind, &event.data))
         else {
@@ -174,16 +188,19 @@ impl Outbound {
                 message_id,
                 text,
             } => {
-                self.ticket_reply(&tenant, &ticket_id, &message_id, &text)
+                self.ticket_reply(&tenant, &ticket_id, &message_id, &text, deadline)
                     .await
             }
             Delivery::LeadReply {
                 lead_id,
                 source,
                 text,
-            } => self.lead_reply(&tenant, &lead_id, source, &text).await,
+            } => {
+                self.lead_reply(&tenant, &lead_id, source, &text, deadline)
+                    .await
+            }
             Delivery::LeadAlert { lead_id, reason } => {
-                self.lead_alert(&tenant, &lead_id, reason).await
+                self.lead_alert(&tenant, &lead_id, reason, deadline).await
             }
         };
         match outcome {
@@ -221,6 +238,7 @@ impl Outbound {
         ticket_id: &str,
         message_id: &str,
         text: &str,
+        deadline: Instant,
     ) -> Result<Result<String, String>, RetryLater> {
         let (Ok(ticket_id), Ok(message_id)) =
             (TicketId::parse(ticket_id), MessageId::parse(message_id))
@@ -246,7 +264,7 @@ impl Outbound {
             .unwrap_or_else(|| ticket.customer.channel_identity.clone());
         let account_id = ticket.source.account_id.as_deref();
         let sent = self
-            .send_from(tenant, channel, account_id, &recipient, text)
+            .send_from(tenant, channel, account_id, &recipient, text, deadline)
             .await?;
         let at = now_ms() / 1000;
         match sent {
@@ -293,6 +311,7 @@ impl Outbound {
         lead_id: &str,
         source: LeadSource,
         text: &str,
+        deadline: Instant,
     ) -> Result<Result<String, String>, RetryLater> {
         let Some(lead) = self.lead(tenant, lead_id).await? else {
             return Ok(Err(format!("lead {lead_id} does not exist")));
@@ -313,6 +332,7 @@ impl Outbound {
                 lead.channel_account.as_deref(),
                 &recipient,
                 text,
+                deadline,
             )
             .await?
             .map(|sent| sent.provider_message_id))
@@ -323,6 +343,7 @@ impl Outbound {
         tenant: &TenantId,
         lead_id: &str,
         reason: AlertReason,
+        deadline: Instant,
     ) -> Result<Result<String, String>, RetryLater> {
         let Some(lead) = self.lead(tenant, lead_id).await? else {
             return Ok(Err(format!("lead {lead_id} does not exist")));
@@ -335,7 +356,7 @@ impl Outbound {
         }
         let (subject, body) = alert_text(&lead, reason, self.settings.api_url.as_deref());
         let outcome = self
-            .retrying(|| {
+            .retrying(deadline, || {
                 self.mailer
                     .send(&profile.notification_emails, &subject, &body)
             })
@@ -359,6 +380,7 @@ impl Outbound {
         account_id: Option<&str>,
         recipient: &str,
         text: &str,
+        deadline: Instant,
     ) -> Result<Result<Sent, String>, RetryLater> {
         let Some(account_id) = account_id else {
             return Ok(Err(format!(
@@ -373,12 +395,19 @@ impl Outbound {
                 )));
             }
         };
-        self.retrying(|| self.sender.send(channel, &account, recipient, text))
-            .await
+        self.retrying(deadline, || {
+            self.sender.send(channel, &account, recipient, text)
+        })
+        .await
     }
 
-    /// Tries `attempt` up to the configured number of times while it fails transiently.
-    async fn retrying<T, F, Fut>(&self, attempt: F) -> Result<Result<T, String>, RetryLater>
+    /// Tries `attempt` up to the configured number of times while it fails transiently and
+    /// another try (the wait and one request) still ends before `deadline`.
+    async fn retrying<T, F, Fut>(
+        &self,
+        deadline: Instant,
+        attempt: F,
+    ) -> Result<Result<T, String>, RetryLater>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, SendFailure>>,
@@ -393,11 +422,14 @@ impl Outbound {
                     reason,
                     retry_after,
                 }) => {
-                    if tries >= self.settings.attempts {
+                    let ceiling = Duration::from_millis(200 << tries.min(6));
+                    let wait = retry_after
+                        .unwrap_or_else(|| store::retry::full_jitter(ceiling))
+                        .min(MAX_WAIT);
+                    let ends = Instant::now() + wait + self.settings.request_timeout;
+                    if tries >= self.settings.attempts || ends >= deadline {
                         return Err(RetryLater::Provider(reason));
                     }
-                    let backoff = Duration::from_millis(200 << tries.min(6));
-                    let wait = retry_after.unwrap_or(backoff).min(MAX_WAIT);
                     tracing::info!(%reason, ?wait, "transient send failure; retrying");
                     tokio::time::sleep(wait).await;
                 }

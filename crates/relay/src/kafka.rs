@@ -137,6 +137,31 @@ pub async fn producer(
         .map_err(|error| RelayError::Kafka(error.to_string()))
 }
 
+/// Connects to the brokers and gets the idempotent producer its id now, during the cold start.
+/// librdkafka asks for the producer id when a metadata answer arrives and a broker is up, and
+/// otherwise retries on a 500 ms timer; left to the first publish, that timer is what its first
+/// record waited (0.5-1 s, BENCHMARKS.md). The first metadata answer connects and learns the
+/// brokers, the second arrives with a broker up (the id is asked for then), the third gives that
+/// request a round trip to come back. A failure here is only logged: the first publish connects
+/// again and reports its own.
+pub async fn warm_up(producer: &Producer, topics: &crate::Topics, within: std::time::Duration) {
+    let producer = producer.clone();
+    let topic = topics.tickets.clone();
+    let fetched = tokio::task::spawn_blocking(move || {
+        use rdkafka::producer::Producer as _;
+        for _ in 0..3 {
+            producer.client().fetch_metadata(Some(&topic), within)?;
+        }
+        Ok::<(), rdkafka::error::KafkaError>(())
+    })
+    .await;
+    match fetched {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(%error, "the brokers could not be reached at start"),
+        Err(error) => tracing::warn!(%error, "the warm-up did not finish"),
+    }
+}
+
 /// The cluster's broker list for the chosen authentication mode (`GetBootstrapBrokers`).
 async fn msk_brokers(
     config: &SdkConfig,

@@ -60,6 +60,7 @@ impl Relay {
     ) -> Result<Self, RelayError> {
         settings.reveal_credentials(config).await?;
         let producer = kafka::producer(&settings, config).await?;
+        kafka::warm_up(&producer, &settings.topics, settings.delivery_timeout).await;
         Ok(Self {
             producer: Arc::new(RwLock::new(producer)),
             topics: settings.topics.clone(),

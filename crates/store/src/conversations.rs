@@ -19,6 +19,7 @@ use crate::StoreError;
 use crate::analytics::tally_write;
 use crate::leads::{LEAD_ENTRY, LeadItem, LeadStore, s};
 use crate::replay::{self, Replay, Replayed};
+use crate::retry::Retries;
 use crate::transact::{Transacted, transact};
 
 const CHAT_PREFIX: &str = "chat#";
@@ -210,11 +211,13 @@ impl LeadStore {
 
     /// Writes `change` to the conversation `read` was read from: the lead (created when `read`
     /// is not stored), the messages, the analytics change and the replay record, all or nothing.
+    /// Transaction conflicts are retried within the caller's `retries`.
     pub async fn save(
         &self,
         tenant: &TenantId,
         read: &Conversation,
         change: LeadWrite,
+        retries: &mut Retries,
     ) -> Result<Saved, StoreError> {
         let mut item = LeadItem::of(tenant, &change.lead);
         item.version = read.version.map_or(1, |version| version + 1);
@@ -287,7 +290,7 @@ impl LeadStore {
             None => None,
         };
 
-        match transact(&self.client, writes).await? {
+        match transact(&self.client, writes, retries).await? {
             Transacted::Done => Ok(Saved::Done),
             Transacted::ConditionFailed { writes } => {
                 if let (Some(at), Some(replay)) = (replay_at, &change.replay)

@@ -24,11 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 use crate::analytics::tally_write;
+use crate::retry::Retries;
 use crate::tables::{LEADS, TableNames};
 use domain::analytics::Tally;
-
-/// How often a creation that lost a race is retried through the update path before giving up.
-const MAX_ATTEMPTS: usize = 5;
 
 /// Ids for a lead that may have to be created, minted by the caller (which owns the clock and
 /// the randomness) so this adapter stays deterministic under test.
@@ -289,7 +287,8 @@ impl LeadStore {
         conversation: Option<&ConversationId>,
         ids: &NewLeadIds,
     ) -> Result<Lead, StoreError> {
-        for _ in 0..MAX_ATTEMPTS {
+        let mut retries = Retries::default();
+        loop {
             if let Some(lead_id) = self.claimed_lead(tenant, user).await? {
                 return self
                     .update_details(tenant, &lead_id, details, conversation, ids.now_ms)
@@ -307,8 +306,8 @@ impl LeadStore {
             if let Some(lead) = self.create(tenant, user, item).await? {
                 return Ok(lead);
             }
+            retries.pause().await?;
         }
-        Err(StoreError::Contended)
     }
 
     /// Adds a conversation to the user's lead (`POST /leads/update-conversation`), creating a
@@ -321,7 +320,8 @@ impl LeadStore {
         conversation: &ConversationId,
         ids: &NewLeadIds,
     ) -> Result<(ConversationTracking, Lead), StoreError> {
-        for _ in 0..MAX_ATTEMPTS {
+        let mut retries = Retries::default();
+        loop {
             if let Some(lead_id) = self.claimed_lead(tenant, user).await? {
                 return self
                     .append_conversation(tenant, &lead_id, conversation, ids.now_ms)
@@ -332,8 +332,8 @@ impl LeadStore {
             if let Some(lead) = self.create(tenant, user, item).await? {
                 return Ok((ConversationTracking::CreatedLead, lead));
             }
+            retries.pause().await?;
         }
-        Err(StoreError::Contended)
     }
 
     /// Every lead of a tenant's user, newest first (`GET /users/{userId}/conversations`).

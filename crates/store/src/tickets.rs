@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::cursor::{self, InvalidCursor};
 use crate::replay::{self, Replay, Replayed};
+use crate::retry::Retries;
 use crate::tables::{CUSTOMERS, TableNames};
-use crate::transact::{Transacted, backoff, transact};
+use crate::transact::{Transacted, transact};
 use crate::{StoreError, condition_held};
 
 /// The sort key of the ticket item itself; it sorts before every `timeline#…` entry.
@@ -30,8 +31,6 @@ const TIMELINE_PREFIX: &str = "timeline#";
 /// How many timeline entries a ticket read returns unless asked for fewer.
 pub const DEFAULT_TIMELINE_PAGE: usize = 100;
 pub const MAX_TIMELINE_PAGE: usize = 500;
-/// How often a write that lost to a concurrent one is re-read and retried.
-const MAX_ATTEMPTS: u32 = 8;
 /// Items read per Query round while filling a page that a filter may thin out.
 const FILTERED_BATCH: usize = 200;
 /// Bounds of an open created-time range: below and above every RFC 3339 timestamp (an empty
@@ -392,16 +391,18 @@ impl TicketStore {
     /// Opens a ticket, finding the customer by their channel identity or creating them, in one
     /// transaction with the ticket and its first entry. Returns the ticket as stored.
     pub async fn create(&self, tenant: &TenantId, new: NewTicket) -> Result<Ticket, StoreError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            let existing = self.customer_for(tenant, &new.identity, attempt).await?;
+        let mut retries = Retries::default();
+        loop {
+            let existing = self
+                .customer_for(tenant, &new.identity, retries.attempt())
+                .await?;
             let (ticket, writes) = self.opening(tenant, &new, existing.as_ref(), Pointer::Leave)?;
-            match transact(&self.client, writes).await? {
+            match transact(&self.client, writes, &mut retries).await? {
                 Transacted::Done => return Ok(ticket),
                 // Someone created this customer (or took this ticket id) meanwhile: look again.
-                Transacted::ConditionFailed { .. } => continue,
+                Transacted::ConditionFailed { .. } => retries.pause().await?,
             }
         }
-        Err(StoreError::Contended)
     }
 
     /// A chatbot's handoff of a conversation: a ticket opened for the session, at most one at a
@@ -414,7 +415,8 @@ impl TicketStore {
         handoff: Handoff,
     ) -> Result<HandedOff, StoreError> {
         let claim = handoff_claim(tenant, &handoff.session);
-        for attempt in 0..MAX_ATTEMPTS {
+        let mut retries = Retries::default();
+        loop {
             let previous = match self.claimed_ticket(&claim).await? {
                 Some(id) => match self.ticket(tenant, &id).await? {
                     Some(ticket) if ticket.status.is_active() => {
@@ -429,7 +431,7 @@ impl TicketStore {
                 None => None,
             };
             let existing = self
-                .customer_for(tenant, &handoff.opening.identity, attempt)
+                .customer_for(tenant, &handoff.opening.identity, retries.attempt())
                 .await?;
             let (ticket, opening) =
                 self.opening(tenant, &handoff.opening, existing.as_ref(), Pointer::Leave)?;
@@ -439,7 +441,7 @@ impl TicketStore {
             }
             writes.push(self.handoff_claim_put(&claim, &ticket.ticket_id, previous.as_ref())?);
             writes.extend(opening);
-            match transact(&self.client, writes).await? {
+            match transact(&self.client, writes, &mut retries).await? {
                 Transacted::Done => return Ok(HandedOff::Opened(ticket)),
                 Transacted::ConditionFailed { writes } => {
                     if handoff.replay.is_some()
@@ -449,11 +451,10 @@ impl TicketStore {
                         return Ok(outcome);
                     }
                     // Another handoff of the session (or a new customer) got there first.
-                    backoff(attempt).await;
+                    retries.pause().await?;
                 }
             }
         }
-        Err(StoreError::Contended)
     }
 
     /// What an earlier use of the handoff's idempotency key answered, if it was used.
@@ -537,9 +538,10 @@ impl TicketStore {
             ]),
             "claim",
         )?;
-        for attempt in 0..MAX_ATTEMPTS {
+        let mut retries = Retries::default();
+        loop {
             let existing = self
-                .customer_for(tenant, &message.opening.identity, attempt)
+                .customer_for(tenant, &message.opening.identity, retries.attempt())
                 .await?;
             let active = match &existing {
                 Some(known) => self.channel_ticket(tenant, known).await?,
@@ -589,15 +591,14 @@ impl TicketStore {
                     (Received::Opened(ticket.ticket_id), writes)
                 }
             };
-            match transact(&self.client, writes).await? {
+            match transact(&self.client, writes, &mut retries).await? {
                 Transacted::Done => return Ok(outcome),
                 Transacted::ConditionFailed { writes } if writes.contains(&0) => {
                     return Ok(Received::Duplicate);
                 }
-                Transacted::ConditionFailed { .. } => backoff(attempt).await,
+                Transacted::ConditionFailed { .. } => retries.pause().await?,
             }
         }
-        Err(StoreError::Contended)
     }
 
     /// Remembers which timeline entry an outbound channel message is, so the provider's delivery
@@ -980,7 +981,8 @@ impl TicketStore {
         id: &TicketId,
         decide: impl Fn(&Ticket) -> Result<TicketChange, E>,
     ) -> Result<TicketWithTimeline, ChangeError<E>> {
-        for attempt in 0..MAX_ATTEMPTS {
+        let mut retries = Retries::default();
+        loop {
             let current = match self.read(tenant, id, DEFAULT_TIMELINE_PAGE, None).await {
                 Ok(Some(current)) => current,
                 Ok(None) => return Err(ChangeError::NotFound),
@@ -993,12 +995,11 @@ impl TicketStore {
             for (position, entry) in change.entries.iter().enumerate() {
                 writes.push(self.entry_put(tenant, id, entry, written, position)?);
             }
-            match transact(&self.client, writes).await? {
+            match transact(&self.client, writes, &mut retries).await? {
                 Transacted::Done => return Ok(apply(current, change, written)),
-                Transacted::ConditionFailed { .. } => backoff(attempt).await,
+                Transacted::ConditionFailed { .. } => retries.pause().await?,
             }
         }
-        Err(StoreError::Contended.into())
     }
 
     /// A page of the tenant's tickets matching `filter`, newest first. `skip` drops that many

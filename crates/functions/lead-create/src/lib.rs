@@ -90,7 +90,12 @@ async fn create_lead(
     match state
         .service
         .leads
-        .save(&tenant, &fresh, write)
+        .save(
+            &tenant,
+            &fresh,
+            write,
+            &mut store::retry::Retries::default(),
+        )
         .await
         .map_err(store_failure)?
     {

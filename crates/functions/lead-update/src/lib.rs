@@ -16,9 +16,6 @@ use store::conversations::{LeadWrite, Lookup, Saved};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// How often a change that lost to a concurrent one is read and decided again.
-const MAX_ATTEMPTS: usize = 6;
-
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(update_lead))
 }
@@ -52,7 +49,8 @@ async fn update_lead(
         .map_err(|error| ApiError::bad_request("invalid_status", error.to_string()))?;
     let lead_id = LeadId::from_stored(lead_id);
     let leads = &state.service.leads;
-    for _ in 0..MAX_ATTEMPTS {
+    let mut retries = store::retry::Retries::default();
+    loop {
         let read = match leads
             .conversation(&agent.tenant, &lead_id, SHOWN_MESSAGES)
             .await
@@ -68,13 +66,17 @@ async fn update_lead(
         lead.status = status;
         lead.updated_at = now_ms().max(lead.updated_at);
         match leads
-            .save(&agent.tenant, &read, LeadWrite::lead(lead.clone(), &read))
+            .save(
+                &agent.tenant,
+                &read,
+                LeadWrite::lead(lead.clone(), &read),
+                &mut retries,
+            )
             .await
             .map_err(store_failure)?
         {
             Saved::Done => return Ok(Json(lead_response(lead, &read.recent))),
-            _ => continue,
+            _ => retries.pause().await.map_err(store_failure)?,
         }
     }
-    Err(store_failure(store::StoreError::Contended))
 }

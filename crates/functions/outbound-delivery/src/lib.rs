@@ -5,6 +5,8 @@
 //! A batch whose delivery must be retried fails as a whole and the event source delivers it again;
 //! what was already sent is not sent again, because every delivery has its record.
 
+use std::time::{Duration, Instant};
+
 use aws_lambda_events::kafka::KafkaEvent;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -32,7 +34,8 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
         async move {
             let invocation = telemetry::Invocation::begin();
             let records: usize = event.payload.records.values().map(Vec::len).sum();
-            let outcome = deliver_batch(&outbound, event.payload).await;
+            let deadline = invocation_deadline(event.context.deadline);
+            let outcome = deliver_batch(&outbound, event.payload, deadline).await;
             let context = telemetry::BatchContext {
                 request_id: &event.context.request_id,
                 trace_id: event.context.xray_trace_id.as_deref(),
@@ -51,10 +54,22 @@ pub async fn run() -> Result<(), lambda_runtime::Error> {
     .await
 }
 
-/// Delivers a batch: each partition's records in offset order.
+/// What an invocation keeps back from its deadline to record outcomes and answer.
+const ANSWER_MARGIN: Duration = Duration::from_secs(3);
+
+/// The moment deliveries must be done by: the invocation's deadline (epoch ms, as the runtime
+/// gives it) less the margin for recording what happened.
+fn invocation_deadline(deadline_ms: u64) -> Instant {
+    let left = Duration::from_millis(deadline_ms.saturating_sub(http_kit::clock::now_ms()));
+    Instant::now() + left.saturating_sub(ANSWER_MARGIN)
+}
+
+/// Delivers a batch: each partition's records in offset order, each retried only while it can
+/// end before `deadline`; what is left then comes again with the batch.
 pub async fn deliver_batch(
     outbound: &Outbound,
     batch: KafkaEvent,
+    deadline: Instant,
 ) -> Result<BatchReport, RetryLater> {
     let mut partitions: Vec<_> = batch.records.into_iter().collect();
     partitions.sort_by(|a, b| a.0.cmp(&b.0));
@@ -67,7 +82,7 @@ pub async fn deliver_batch(
                 report.unreadable += 1;
                 continue;
             };
-            match outbound.handle(&event).await? {
+            match outbound.handle_by(&event, deadline).await? {
                 Handled::Sent(_) => report.sent += 1,
                 Handled::AlreadyDone => report.already_done += 1,
                 Handled::Failed(_) => report.failed += 1,
