@@ -201,6 +201,11 @@ impl TimelineEntry {
     }
 
     /// Whether this is an agent's reply the customer can see (what the chatbot polls for).
+    /// Whether this is a system event (a logged change), not a message.
+    pub fn is_event(&self) -> bool {
+        self.content_type == CONTENT_EVENT_LOG
+    }
+
     pub fn is_public_agent_reply(&self) -> bool {
         self.sender_type == SenderType::Agent && self.visibility == Visibility::Public
     }

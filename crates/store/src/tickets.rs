@@ -1322,8 +1322,19 @@ impl TicketStore {
             ":seen_status".into(),
             AttributeValue::S(current.status.to_string()),
         );
-        let condition =
-            "attribute_exists(ticket_id) AND tenant_id = :tenant AND #status = :seen_status";
+        let mut condition =
+            "attribute_exists(ticket_id) AND tenant_id = :tenant AND #status = :seen_status"
+                .to_owned();
+        // A change that adds no message (a status, priority, assignee or tag change) was decided
+        // on the whole ticket as read: a message that committed meanwhile makes it decide again,
+        // so its log entry sorts after that message, in the order things happened.
+        if change.entries.iter().all(TimelineEntry::is_event) {
+            values.insert(
+                ":seen_count".into(),
+                AttributeValue::N(current.message_count.to_string()),
+            );
+            condition.push_str(" AND message_count = :seen_count");
+        }
         if let Some(status) = change.status {
             sets.push("#status = :status".to_owned());
             sets.push("status_timestamp = :status_timestamp".to_owned());
