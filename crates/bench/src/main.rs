@@ -187,7 +187,7 @@ async fn run(options: Result<Options, Error>) -> Result<(), Error> {
         &options.out,
         "run",
         json!({
-            "date": http_kit::clock::now_rfc3339(),
+            "date": usecases::clock::now_rfc3339(),
             "commit": commit(),
             "profile": options.bin_dir.file_name().map(|name| name.to_string_lossy().into_owned()),
             "phases": options.phases,

@@ -11,11 +11,11 @@ use domain::lead::{Lead, LeadSource, UserId};
 use domain::replay::ReplayKey;
 use domain::{Email, TenantId, TenantProfile};
 use http_kit::ApiError;
-use http_kit::clock::{now_ms, random_u64};
 use http_kit::idempotency::key_reused;
 use serde_json::Value;
 use store::conversations::{Conversation, LeadWrite, Lookup, Opening, Saved};
-use store::retry::Retries;
+use usecases::clock::{now_ms, random_u64};
+use usecases::retry::Retries;
 
 use crate::{ChatService, store_failure};
 
@@ -223,7 +223,10 @@ pub async fn converse(
             Saved::RateLimited(limited) => {
                 return Err(new_conversations_limited(limited.retry_after_secs).into());
             }
-            Saved::Changed => retries.pause().await.map_err(store_failure)?,
+            Saved::Changed => retries
+                .pause()
+                .await
+                .map_err(|error| store_failure(error.into()))?,
         }
     }
 }
@@ -291,7 +294,10 @@ pub async fn open_session(
             }
             // A session id that is already taken (2^-122): draw another.
             Saved::Changed | Saved::Repeated(_) | Saved::KeyReused => {
-                retries.pause().await.map_err(store_failure)?;
+                retries
+                    .pause()
+                    .await
+                    .map_err(|error| store_failure(error.into()))?;
             }
         }
     }

@@ -1,7 +1,6 @@
 //! The axum and Lambda glue every Frontdesk HTTP function shares: JSON bodies in, errors out in
 //! the caller's seed family, and `run` to serve a router as a Lambda function.
 
-pub mod clock;
 pub mod errors;
 pub mod idempotency;
 pub mod json;

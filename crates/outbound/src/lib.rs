@@ -424,7 +424,7 @@ impl Outbound {
                 }) => {
                     let ceiling = Duration::from_millis(200 << tries.min(6));
                     let wait = retry_after
-                        .unwrap_or_else(|| store::retry::full_jitter(ceiling))
+                        .unwrap_or_else(|| usecases::retry::full_jitter(ceiling))
                         .min(MAX_WAIT);
                     let ends = Instant::now() + wait + self.settings.request_timeout;
                     if tries >= self.settings.attempts || ends >= deadline {

@@ -19,8 +19,8 @@ use crate::StoreError;
 use crate::analytics::tally_write;
 use crate::leads::{LEAD_ENTRY, LeadItem, LeadStore, s};
 use crate::replay::{self, Replay, Replayed};
-use crate::retry::Retries;
 use crate::transact::{Transacted, transact};
+use usecases::retry::Retries;
 
 const CHAT_PREFIX: &str = "chat#";
 

@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::cursor::{self, InvalidCursor};
 use crate::replay::{self, Replay, Replayed};
-use crate::retry::Retries;
 use crate::tables::{CUSTOMERS, TableNames};
 use crate::transact::{Transacted, transact};
 use crate::{StoreError, condition_held};
+use usecases::retry::Retries;
 
 /// The sort key of the ticket item itself; it sorts before every `timeline#…` entry.
 const TICKET_ENTRY: &str = "ticket";
@@ -997,7 +997,9 @@ impl TicketStore {
             }
             match transact(&self.client, writes, &mut retries).await? {
                 Transacted::Done => return Ok(apply(current, change, written)),
-                Transacted::ConditionFailed { .. } => retries.pause().await?,
+                Transacted::ConditionFailed { .. } => {
+                    retries.pause().await.map_err(StoreError::from)?
+                }
             }
         }
     }

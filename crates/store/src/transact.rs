@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
 use crate::StoreError;
-use crate::retry::Retries;
+use usecases::retry::Retries;
 
 pub(crate) enum Transacted {
     Done,

@@ -7,12 +7,12 @@ use axum::Router;
 use axum::http::StatusCode;
 use contracts::tickets::{TicketSummary, TicketView, TimelineQuery};
 use domain::ticket::{MessageId, Ticket, TimelineEntry, Visibility, limits};
-use http_kit::clock::random_u64;
 use http_kit::{ApiError, ErrorKey};
 use store::StoreError;
 use store::tickets::{ChangeError, ListError, TicketStore, TicketWithTimeline};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use usecases::clock::random_u64;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use domain::ticket::TicketId;
@@ -230,7 +230,7 @@ pub fn time_bound(
     } else {
         OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| invalid())?
     };
-    Ok(Some(http_kit::clock::rfc3339_millis(instant)))
+    Ok(Some(usecases::clock::rfc3339_millis(instant)))
 }
 
 /// A free-text field of a request, trimmed and bounded, or a 400 naming it.

@@ -23,12 +23,12 @@ use domain::ticket::{
     Source, Ticket, TicketCustomer, TicketId, TicketStatus, TimelineEntry, Visibility,
 };
 use http_kit::ApiError;
-use http_kit::clock::{now_ms, now_rfc3339, random_u64};
 use http_kit::observe::{CallerKind, RequestFacts};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::channel_accounts::{ChannelAccount, ChannelAccountStore};
 use store::tickets::{ChannelMessage, NewTicket, Received, TicketStore};
+use usecases::clock::{now_ms, now_rfc3339, random_u64};
 use utoipa::ToSchema;
 
 /// Providers batch many updates in one delivery; this is far above what they send and still

@@ -7,9 +7,9 @@ use axum::Router;
 use axum::extract::State;
 use contracts::lead_capture::{CaptureLeadRequest, CaptureLeadResponse};
 use domain::lead::{ConversationId, LeadDataError, LeadDetails, LeadId, UserId};
-use http_kit::clock::{now_ms, random_u64};
 use http_kit::{ApiError, ErrorKey, JsonBody};
 use store::leads::{LeadStore, NewLeadIds};
+use usecases::clock::{now_ms, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -11,10 +11,10 @@ use chat_kit::{AppState, ChatService, store_failure};
 use contracts::lead_chat::{CreateLeadRequest, LeadResponse};
 use domain::Email;
 use domain::lead::{Lead, LeadId, LeadIntent, LeadSource};
-use http_kit::clock::{now_ms, random_u64};
 use http_kit::idempotency::key_reused;
 use http_kit::{ApiError, ErrorKey, IdempotentJson};
 use store::conversations::{Conversation, LeadWrite, Saved};
+use usecases::clock::{now_ms, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -94,7 +94,7 @@ async fn create_lead(
             &tenant,
             &fresh,
             write,
-            &mut store::retry::Retries::default(),
+            &mut usecases::retry::Retries::default(),
         )
         .await
         .map_err(store_failure)?

@@ -8,9 +8,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use contracts::lead_capture::{UpdateConversationRequest, UpdateConversationResponse};
 use domain::lead::{ConversationId, ConversationTracking, LeadId, UserId};
-use http_kit::clock::{now_ms, random_u64};
 use http_kit::{ApiError, ErrorKey, JsonBody};
 use store::leads::{LeadStore, NewLeadIds};
+use usecases::clock::{now_ms, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

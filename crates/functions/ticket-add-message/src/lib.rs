@@ -10,10 +10,10 @@ use contracts::tickets::{AddMessageRequest, TicketView};
 use domain::ticket::{
     MessageId, SenderType, Ticket, TimelineEntry, Visibility, limits, status_after_message,
 };
-use http_kit::clock::{now_rfc3339, random_u64};
 use http_kit::{ApiError, JsonBody};
 use store::tickets::TicketChange;
 use support_kit::{AppState, CONTENT_CHARS, changed, event, text_field, ticket_id, ticket_view};
+use usecases::clock::{now_rfc3339, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

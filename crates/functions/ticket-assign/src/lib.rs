@@ -9,9 +9,9 @@ use axum::http::StatusCode;
 use contracts::tickets::{AssignQuery, AssignResponse};
 use domain::ticket::Ticket;
 use http_kit::ApiError;
-use http_kit::clock::now_rfc3339;
 use store::tickets::TicketChange;
 use support_kit::{AppState, agent_view, changed, check_assignable, event, present, ticket_id};
+use usecases::clock::now_rfc3339;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -13,10 +13,10 @@ use domain::ticket::{
     CustomerId, MessageId, Priority, SenderType, Ticket, TicketCustomer, TicketId, TicketStatus,
     TimelineEntry, Visibility, limits,
 };
-use http_kit::clock::{now_rfc3339, random_u64};
 use http_kit::{ApiError, JsonBody};
 use store::tickets::NewTicket;
 use support_kit::{AppState, CONTENT_CHARS, store_failure, text_field};
+use usecases::clock::{now_rfc3339, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -8,10 +8,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use contracts::tickets::{TicketView, UpdateTicketRequest};
 use domain::ticket::Ticket;
-use http_kit::clock::now_rfc3339;
 use http_kit::{ApiError, JsonBody};
 use store::tickets::TicketChange;
 use support_kit::{AppState, agent_view, changed, check_assignable, event, ticket_id};
+use usecases::clock::now_rfc3339;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -15,11 +15,11 @@ use domain::ticket::{
     Channel, CustomerId, MessageId, Priority, SenderType, Source, Ticket, TicketCustomer, TicketId,
     TicketStatus, TimelineEntry, Visibility, limits,
 };
-use http_kit::clock::{now_ms, now_rfc3339, random_u64};
 use http_kit::idempotency::key_reused;
 use http_kit::{ApiError, ErrorKey, IdempotentJson};
 use serde_json::json;
 use store::tickets::{HandedOff, Handoff, NewTicket, TicketStore};
+use usecases::clock::{now_ms, now_rfc3339, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
