@@ -5,12 +5,12 @@
 use std::time::Duration;
 
 use assistant::{Role, TenantBrief, Turn};
-use axum::http::StatusCode;
 use domain::conversation::{ChatMessage, ChatRole, Contact, ConversationKey, Session, SessionId};
 use domain::lead::{Lead, LeadSource, UserId};
 use domain::replay::ReplayKey;
 use domain::{Email, TenantId, TenantProfile};
 use http_kit::ApiError;
+use http_kit::catalogue::ErrorCode;
 use http_kit::idempotency::key_reused;
 use serde_json::Value;
 use store::conversations::{Conversation, LeadWrite, Lookup, Opening, Saved};
@@ -42,12 +42,9 @@ impl ChatError {
     /// The answer, in seed 002's words (the only routes whose sessions can be unknown or expired).
     pub fn into_api_error(self) -> ApiError {
         match self {
-            Self::UnknownSession => {
-                ApiError::new(StatusCode::FORBIDDEN, "invalid_session", "Invalid session")
-            }
+            Self::UnknownSession => ApiError::new(ErrorCode::InvalidSession, "Invalid session"),
             Self::SessionExpired => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "session_expired",
+                ErrorCode::SessionExpired,
                 "Session expired; start a new session",
             ),
             Self::Refused(error) => error,
@@ -259,8 +256,7 @@ pub async fn open_session(
             }
             Lookup::OtherTenant => {
                 return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "session_of_another_tenant",
+                    ErrorCode::SessionOfAnotherTenant,
                     "Session does not belong to this tenant",
                 ));
             }

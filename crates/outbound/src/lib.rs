@@ -30,6 +30,7 @@ use store::deliveries::{Claim, DeliveryRecords, Finished};
 use store::leads::LeadStore;
 use store::tenants::TenantStore;
 use store::tickets::TicketStore;
+use usecases::tickets::TicketReader;
 
 pub use mailer::AlertMailer;
 pub use providers::{ChannelSender, ProviderUrls, SendFailure, Sent};
@@ -116,7 +117,13 @@ pub enum RetryLater {
     #[error("another sender is delivering it")]
     InProgress,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] usecases::StoreError),
+}
+
+impl From<StoreError> for RetryLater {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error.into())
+    }
 }
 
 /// The outbound service, built once per execution environment.

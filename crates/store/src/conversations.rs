@@ -292,6 +292,7 @@ impl LeadStore {
 
         match transact(&self.client, writes, retries).await? {
             Transacted::Done => Ok(Saved::Done),
+            Transacted::Conflict => Ok(Saved::Changed),
             Transacted::ConditionFailed { writes } => {
                 if let (Some(at), Some(replay)) = (replay_at, &change.replay)
                     && writes.contains(&at)

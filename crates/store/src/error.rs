@@ -70,3 +70,9 @@ impl From<usecases::StoreError> for StoreError {
         }
     }
 }
+
+impl From<StoreError> for usecases::ListError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error.into())
+    }
+}

@@ -10,6 +10,7 @@ use chat_kit::views::lead_response;
 use chat_kit::{AppState, ChatService, lead_not_found, store_failure};
 use contracts::lead_chat::{LeadResponse, UpdateLeadRequest};
 use domain::lead::{LeadId, LeadStatus};
+use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, JsonBody};
 use store::conversations::{LeadWrite, Lookup, Saved};
 use usecases::clock::now_ms;
@@ -46,7 +47,7 @@ async fn update_lead(
     JsonBody(request): JsonBody<UpdateLeadRequest>,
 ) -> Result<Json<LeadResponse>, ApiError> {
     let status = LeadStatus::parse(request.status.trim())
-        .map_err(|error| ApiError::bad_request("invalid_status", error.to_string()))?;
+        .map_err(|error| ApiError::new(ErrorCode::InvalidStatus, error.to_string()))?;
     let lead_id = LeadId::from_stored(lead_id);
     let leads = &state.service.leads;
     let mut retries = usecases::retry::Retries::default();

@@ -1,5 +1,5 @@
 //! Support tickets (seed 004): their enums, ids, the status state machine, and what a new message
-//! does to a ticket's status.
+//! does to a ticket's status; how tickets are opened and changed is in `change`.
 
 use std::fmt;
 
@@ -8,6 +8,12 @@ use thiserror::Error;
 
 use crate::text::{IdentifierError, parse_identifier};
 use crate::wire::wire_enum;
+
+mod change;
+
+pub use change::{
+    FilledIn, Opening, TicketChange, TicketUpdate, channel_subject, customer_message,
+};
 
 wire_enum!(
     /// Where a ticket is in its life.
@@ -132,6 +138,9 @@ pub struct Attachment {
     #[serde(default)]
     pub size_bytes: Option<u64>,
 }
+
+/// The tag every ticket a chatbot handed over carries.
+pub const HANDOFF_TAG: &str = "chatbot_handoff";
 
 /// What a timeline entry holds: a message, or an event the help desk logged.
 pub const CONTENT_TEXT: &str = "text";
