@@ -488,7 +488,7 @@ impl Report<'_> {
             })
             .collect();
         let results = json!({
-            "date": http_kit::clock::now_rfc3339(),
+            "date": usecases::clock::now_rfc3339(),
             "commit": crate::commit(),
             "minutes": self.options.minutes,
             "clients": self.options.clients,

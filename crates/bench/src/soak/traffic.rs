@@ -232,7 +232,7 @@ impl Client {
                         "messages": [{
                             "from": from,
                             "id": message_id,
-                            "timestamp": (http_kit::clock::now_ms() / 1000).to_string(),
+                            "timestamp": (usecases::clock::now_ms() / 1000).to_string(),
                             "type": "text",
                             "text": {"body": text},
                         }],
