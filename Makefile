@@ -32,7 +32,7 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, chromium, playwright, valgrind, openssl) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, chromium, playwright, valgrind, openssl, cmake) once per machine
 	@infra/tools.sh all
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
@@ -74,10 +74,14 @@ validate-template: ## sam validate --lint on template.yaml
 	AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
 		$(SAM) validate --lint --template template.yaml --region us-east-1
 
+# cargo-lambda cross-compiles with zig, C and C++ included: librdkafka through CMake (cmake-build),
+# OpenSSL, zlib, zstd and libcurl from their crates' sources, so nothing of this machine's own
+# libraries ends up in a binary.
 build: ## Release Lambda artifacts for arm64: target/lambda/<function>/bootstrap
 	@infra/tools.sh cargo-lambda
+	@infra/tools.sh cmake
 	PATH="$(FRONTDESK_CACHE)/venv-cargo-lambda/bin:$$PATH" \
-		cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
+		cargo lambda build --release --arm64 --locked $(addprefix -p ,$(FUNCTIONS))
 
 # Passed on to `bench run`, e.g. BENCH_ARGS="--phases cold --functions lead-capture" (BENCHMARKS.md).
 BENCH_ARGS ?=

@@ -74,6 +74,15 @@ install_openssl() {
   install_debian_package /etc/ssl/certs/ca-certificates.crt ca-certificates
 }
 
+# CMake, which builds librdkafka for `make build`: rdkafka's cmake-build feature hands the C
+# compilers cargo-lambda chose for aarch64 to CMake, where librdkafka's own configure script would
+# probe with the build machine's gcc. OpenSSL's build scripts (openssl-src) need Debian's whole
+# perl, not only perl-base (IPC::Cmd); /usr/bin/cpan is one of its files.
+install_cmake() {
+  install_debian_package /usr/bin/cmake cmake
+  install_debian_package /usr/bin/cpan perl
+}
+
 # Valgrind, whose callgrind counts the instructions of a request for `make bench`.
 install_valgrind() {
   install_debian_package /usr/bin/valgrind valgrind
@@ -112,6 +121,7 @@ case "$want" in
   playwright) install_playwright ;;
   valgrind) install_valgrind ;;
   openssl) install_openssl ;;
+  cmake) install_cmake ;;
   all)
     "$0" moto
     "$0" sam
@@ -121,6 +131,7 @@ case "$want" in
     "$0" playwright
     "$0" valgrind
     "$0" openssl
+    "$0" cmake
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|openssl|cmake|all]" >&2; exit 2 ;;
 esac
