@@ -15,6 +15,9 @@ SAM := $(FRONTDESK_CACHE)/venv-sam/bin/sam
 CARGO_LAMBDA := $(FRONTDESK_CACHE)/venv-cargo-lambda/bin/cargo-lambda
 # Every function crate, by directory name (= package = binary = SAM `Binary`).
 FUNCTIONS := $(notdir $(wildcard crates/functions/*))
+# Where `make build` leaves each function's `<function>/bootstrap` (cargo-lambda's default, under
+# the cargo target directory); the artifact tests read them from there.
+LAMBDA_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))/lambda
 
 # Table names of the local stack.
 LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
@@ -52,7 +55,7 @@ token: ## Print a fresh ID token of a demo agent (AGENT=ana) from the running `m
 events: ## Tail the event topics of the running `make dev`, one line per event; Ctrl-C stops
 	@cargo run --quiet -p devserver -- events
 
-test: fmt clippy unit-and-integration e2e validate-template ## Everything CI checks
+test: fmt clippy build unit-and-integration e2e validate-template ## Everything CI checks, the deployed artifacts included
 
 fmt: ## Check formatting
 	cargo fmt --all -- --check
@@ -60,11 +63,15 @@ fmt: ## Check formatting
 clippy: ## Lint with warnings as errors
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-unit-and-integration: ## Unit tests, and integration tests against moto and a Kafka broker on free ports
+# After `build`: the artifact tests check the arm64 binaries it produced, and LAMBDA_ARTIFACTS
+# makes a missing one a failure rather than a skip. The release build for aarch64 and this debug
+# build for the host use different cargo build directories, so neither waits on the other's lock;
+# ordering them only keeps two builds off two cores at once.
+unit-and-integration: build ## Unit tests, integration tests against moto and a Kafka broker on free ports, the arm64 artifacts
 	@infra/tools.sh moto
 	@infra/tools.sh tansu
 	@infra/tools.sh openssl
-	infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
+	LAMBDA_ARTIFACTS=$(LAMBDA_DIR) infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 
 e2e: ## The chat widget in headless Chromium, against moto and a devserver on free ports
 	env $(LOCAL_TABLES) infra/e2e.sh
@@ -76,7 +83,7 @@ validate-template: ## sam validate --lint on template.yaml
 
 # cargo-lambda cross-compiles with zig, C and C++ included: librdkafka through CMake (cmake-build),
 # OpenSSL, zlib, zstd and libcurl from their crates' sources, so nothing of this machine's own
-# libraries ends up in a binary.
+# libraries ends up in a binary (tests/tests/artifacts.rs checks).
 build: ## Release Lambda artifacts for arm64: target/lambda/<function>/bootstrap
 	@infra/tools.sh cargo-lambda
 	@infra/tools.sh cmake
