@@ -35,7 +35,7 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, chromium, playwright, valgrind, openssl, cmake) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, chromium, playwright, valgrind, openssl, cmake, qemu) once per machine
 	@infra/tools.sh all
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
@@ -63,14 +63,15 @@ fmt: ## Check formatting
 clippy: ## Lint with warnings as errors
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# After `build`: the artifact tests check the arm64 binaries it produced, and LAMBDA_ARTIFACTS
-# makes a missing one a failure rather than a skip. The release build for aarch64 and this debug
-# build for the host use different cargo build directories, so neither waits on the other's lock;
-# ordering them only keeps two builds off two cores at once.
-unit-and-integration: build ## Unit tests, integration tests against moto and a Kafka broker on free ports, the arm64 artifacts
+# After `build`: the artifact tests check and run the arm64 binaries it produced (under QEMU), and
+# LAMBDA_ARTIFACTS makes a missing one a failure rather than a skip. The release build for aarch64
+# and this debug build for the host use different cargo build directories, so neither waits on the
+# other's lock; ordering them only keeps two builds off two cores at once.
+unit-and-integration: build ## Unit tests, integration tests against moto and a Kafka broker on free ports, the arm64 artifacts under QEMU
 	@infra/tools.sh moto
 	@infra/tools.sh tansu
 	@infra/tools.sh openssl
+	@infra/tools.sh qemu
 	LAMBDA_ARTIFACTS=$(LAMBDA_DIR) infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 
 e2e: ## The chat widget in headless Chromium, against moto and a devserver on free ports

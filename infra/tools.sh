@@ -83,6 +83,15 @@ install_cmake() {
   install_debian_package /usr/bin/cpan perl
 }
 
+# QEMU's user-mode emulator and the arm64 C library it loads, so tests run the arm64 `bootstrap`
+# files `make build` produced on this machine (tests/tests/arm64_bootstrap.rs). The loader, glibc
+# and libgcc_s, what provided.al2023 gives a function, are found under /usr/aarch64-linux-gnu.
+install_qemu() {
+  install_debian_package /usr/bin/qemu-aarch64 qemu-user
+  install_debian_package /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 libc6-arm64-cross
+  install_debian_package /usr/aarch64-linux-gnu/lib/libgcc_s.so.1 libgcc-s1-arm64-cross
+}
+
 # Valgrind, whose callgrind counts the instructions of a request for `make bench`.
 install_valgrind() {
   install_debian_package /usr/bin/valgrind valgrind
@@ -122,6 +131,7 @@ case "$want" in
   valgrind) install_valgrind ;;
   openssl) install_openssl ;;
   cmake) install_cmake ;;
+  qemu) install_qemu ;;
   all)
     "$0" moto
     "$0" sam
@@ -132,6 +142,7 @@ case "$want" in
     "$0" valgrind
     "$0" openssl
     "$0" cmake
+    "$0" qemu
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|openssl|cmake|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|tansu|chromium|playwright|valgrind|openssl|cmake|qemu|all]" >&2; exit 2 ;;
 esac
