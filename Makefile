@@ -16,6 +16,9 @@ CARGO_LAMBDA := $(FRONTDESK_CACHE)/venv-cargo-lambda/bin/cargo-lambda
 CHECKOV := $(FRONTDESK_CACHE)/venv-checkov/bin/checkov
 # Every function crate, by directory name (= package = binary = SAM `Binary`).
 FUNCTIONS := $(notdir $(wildcard crates/functions/*))
+# Where `make build` leaves each function's `<function>/bootstrap` (cargo-lambda's default, under
+# the cargo target directory); the artifact tests read them from there.
+LAMBDA_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))/lambda
 
 # Table names of the local stack.
 LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
@@ -33,7 +36,7 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, checkov, openapi-spec-validator, chromium, playwright, valgrind, openssl) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, checkov, openapi-spec-validator, chromium, playwright, valgrind, openssl, cmake, qemu) once per machine
 	@infra/tools.sh all
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
@@ -53,7 +56,7 @@ token: ## Print a fresh ID token of a demo agent (AGENT=ana) from the running `m
 events: ## Tail the event topics of the running `make dev`, one line per event; Ctrl-C stops
 	@cargo run --quiet -p devserver -- events
 
-test: fmt clippy unit-and-integration e2e validate-template ## Everything CI checks
+test: fmt clippy build unit-and-integration e2e validate-template ## Everything CI checks, the deployed artifacts included
 
 fmt: ## Check formatting
 	cargo fmt --all -- --check
@@ -61,12 +64,17 @@ fmt: ## Check formatting
 clippy: ## Lint with warnings as errors
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-unit-and-integration: ## Unit tests, and integration tests against moto and a Kafka broker on free ports
+# After `build`: the artifact tests check and run the arm64 binaries it produced (under QEMU), and
+# LAMBDA_ARTIFACTS makes a missing one a failure rather than a skip. The release build for aarch64
+# and this debug build for the host use different cargo build directories, so neither waits on the
+# other's lock; ordering them only keeps two builds off two cores at once.
+unit-and-integration: build ## Unit tests, integration tests against moto and a Kafka broker on free ports, the arm64 artifacts under QEMU
 	@infra/tools.sh moto
 	@infra/tools.sh tansu
 	@infra/tools.sh openssl
 	@infra/tools.sh openapi-validator
-	infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
+	@infra/tools.sh qemu
+	LAMBDA_ARTIFACTS=$(LAMBDA_DIR) infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 
 e2e: ## The chat widget in headless Chromium, against moto and a devserver on free ports
 	env $(LOCAL_TABLES) infra/e2e.sh
@@ -80,10 +88,14 @@ validate-template: ## sam validate --lint and the checkov policy scan on templat
 		$(SAM) validate --lint --template template.yaml --region us-east-1
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
+# cargo-lambda cross-compiles with zig, C and C++ included: librdkafka through CMake (cmake-build),
+# OpenSSL, zlib, zstd and libcurl from their crates' sources, so nothing of this machine's own
+# libraries ends up in a binary (tests/tests/artifacts.rs checks).
 build: ## Release Lambda artifacts for arm64: target/lambda/<function>/bootstrap
 	@infra/tools.sh cargo-lambda
+	@infra/tools.sh cmake
 	PATH="$(FRONTDESK_CACHE)/venv-cargo-lambda/bin:$$PATH" \
-		cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
+		cargo lambda build --release --arm64 --locked $(addprefix -p ,$(FUNCTIONS))
 
 # Passed on to `bench run`, e.g. BENCH_ARGS="--phases cold --functions lead-capture" (BENCHMARKS.md).
 BENCH_ARGS ?=

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::Error;
 use crate::devserver_process::{Devserver, Events};
-use crate::process::{peak_kib, resident_kib};
+use local_runtime::process::{peak_kib, resident_kib};
 use crate::stack::Stack;
 use crate::stats::{median, percentile, summary};
 
