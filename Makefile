@@ -18,7 +18,11 @@ CHECKOV := $(FRONTDESK_CACHE)/venv-checkov/bin/checkov
 FUNCTIONS := $(notdir $(wildcard crates/functions/*))
 # Where `make build` leaves each function's `<function>/bootstrap` (cargo-lambda's default, under
 # the cargo target directory); the artifact tests read them from there.
-LAMBDA_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))/lambda
+BUILD_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+LAMBDA_DIR := $(BUILD_DIR)/lambda
+# What the last complete `make test` built from, so a fresh clone over the same build directory
+# rebuilds only the crates whose files changed (infra/source_times.py).
+SOURCE_TIMES := $(BUILD_DIR)/frontdesk-source-times.tsv
 
 # Table names of the local stack.
 LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
@@ -31,7 +35,7 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants \
 	DYNAMODB_BOT_USERS_TABLE=frontdesk-local-BotUsers
 
-.PHONY: help dev token events test check fmt clippy unit-and-integration e2e validate-template build bench soak tools clean
+.PHONY: help dev token events test source-times check fmt clippy unit-and-integration e2e validate-template build bench soak tools clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -56,7 +60,11 @@ token: ## Print a fresh ID token of a demo agent (AGENT=ana) from the running `m
 events: ## Tail the event topics of the running `make dev`, one line per event; Ctrl-C stops
 	@cargo run --quiet -p devserver -- events
 
-test: fmt clippy build unit-and-integration e2e validate-template ## Everything CI checks, the deployed artifacts included
+test: source-times fmt clippy build unit-and-integration e2e validate-template ## Everything CI checks, the deployed artifacts included
+	@python3 infra/source_times.py record $(SOURCE_TIMES) $(BUILD_DIR)
+
+source-times: ## Give unchanged files the times the build directory last saw them with (a fresh clone rebuilds only what changed)
+	@python3 infra/source_times.py restore $(SOURCE_TIMES) $(BUILD_DIR)
 
 fmt: ## Check formatting
 	cargo fmt --all -- --check
