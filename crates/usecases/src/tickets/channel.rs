@@ -120,8 +120,10 @@ pub async fn receive_channel_message(
                     Written::Stale => Written::Stale,
                 }
             }
+            // Opened only while the customer's channel messages still go where they went as
+            // read: another message of theirs may have opened a ticket meanwhile.
             None => match open_once(
-                tickets, tenant, &opening, &entry, &identity, true, &guard, &retries,
+                tickets, tenant, &opening, &entry, &identity, known, true, &guard,
             )
             .await?
             {

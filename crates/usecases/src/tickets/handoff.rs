@@ -127,15 +127,18 @@ pub async fn hand_off(
             ticket: opening.ticket_id.clone(),
             previous,
         });
+        let known = tickets
+            .customer_by_identity(tenant, &handoff.identity, retries.attempt() > 0)
+            .await?;
         match open_once(
             tickets,
             tenant,
             &opening,
             &first,
             &handoff.identity,
+            known,
             false,
             &claims,
-            &retries,
         )
         .await?
         {

@@ -11,7 +11,9 @@ use domain::ticket::{
 use thiserror::Error;
 
 use super::mint;
-use super::ports::{Claim, CustomerWrite, NewTicketWrite, TicketReader, TicketWriter, Written};
+use super::ports::{
+    Claim, CustomerWrite, KnownCustomer, NewTicketWrite, TicketReader, TicketWriter, Written,
+};
 use crate::StoreError;
 use crate::clock::{now_rfc3339, random_u64};
 use crate::figures::{Figure, count};
@@ -61,15 +63,19 @@ pub async fn open_ticket(
     };
     let mut retries = Retries::default();
     loop {
+        // After a first try the customer is read as just written.
+        let known = tickets
+            .customer_by_identity(tenant, &request.identity, retries.attempt() > 0)
+            .await?;
         match open_once(
             tickets,
             tenant,
             &opening,
             &first,
             &request.identity,
+            known,
             false,
             &[],
-            &retries,
         )
         .await?
         {
@@ -84,23 +90,21 @@ pub async fn open_ticket(
     }
 }
 
-/// One try at opening a ticket for the customer known by `identity`: their profile completes
-/// what the opening says of them (and gains what it lacked), or they are created. `claims` are
-/// written with it; after a first try the customer is read as just written.
+/// One try at opening a ticket for the customer known by `identity`, as the caller read them
+/// (`known`, what its decision to open was made on, and what the write is conditioned on): their
+/// profile completes what the opening says of them (and gains what it lacked), or they are
+/// created. `claims` are written with it.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn open_once(
-    tickets: &(impl TicketReader + TicketWriter),
+    tickets: &impl TicketWriter,
     tenant: &TenantId,
     opening: &Opening,
     first: &TimelineEntry,
     identity: &ChannelIdentity,
+    known: Option<KnownCustomer>,
     takes_channel_messages: bool,
     claims: &[Claim],
-    retries: &Retries,
 ) -> Result<Written<Ticket>, StoreError> {
-    let known = tickets
-        .customer_by_identity(tenant, identity, retries.attempt() > 0)
-        .await?;
     let mut ticket = Ticket::open(opening.clone());
     let customer = match known {
         Some(known) => {
