@@ -18,12 +18,13 @@ use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use chat_kit::{ChatLimits, ChatService};
 use devserver::cognito::{self, LocalPool, SignIn};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use store::{Backend, TableNames, tables};
 use tower::ServiceExt;
+use usecases::conversations::ChatLimits;
+use wiring::chat::ChatService;
 
 pub use devserver::demo::{AGENTS, TENANTS};
 
@@ -96,7 +97,7 @@ impl Stack {
 
     /// The chat routes' service with the built-in assistant and `limits`.
     pub fn chat(&self, limits: ChatLimits) -> ChatService {
-        ChatService::new(&self.backend, Arc::new(assistant::BuiltIn), limits)
+        wiring::chat::chat_service(&self.backend, Arc::new(assistant::BuiltIn), limits)
     }
 
     /// A fresh ID token of a demo agent (`ana`, `adam`, `gina`, `olga`), issued by moto.

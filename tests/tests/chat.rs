@@ -8,7 +8,6 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use chat_kit::{ChatLimits, ChatService};
 use domain::analytics::Tally;
 use domain::conversation::RateLimit;
 use domain::lead::{LeadIntent, LeadStatus};
@@ -16,6 +15,7 @@ use serde_json::{Value, json};
 use store::AttributeValue;
 use tests::{Auth, KEY_A, KEY_B, Stack, call_as, send};
 use tower::ServiceExt;
+use usecases::conversations::ChatLimits;
 
 /// A request with a tenant key as `Authorization: Bearer` (as seed 002's widget sends it) and any
 /// extra headers.
@@ -834,7 +834,7 @@ async fn a_model_provider_answers_and_a_failing_one_falls_back_to_the_built_in_e
         }))
     };
     let with = |base_url: String| {
-        stack.app_with(ChatService::new(
+        stack.app_with(wiring::chat::chat_service(
             &stack.backend,
             engine(base_url),
             ChatLimits::default(),

@@ -347,7 +347,7 @@ const EXPECTATIONS: &[Expectation] = &[
 ];
 
 fn function_app(stack: &Stack, function: &str) -> Router {
-    let chat = stack.chat(chat_kit::ChatLimits::default());
+    let chat = stack.chat(usecases::conversations::ChatLimits::default());
     match function {
         "lead-capture" => lead_capture::app(&stack.backend),
         "lead-update-conversation" => lead_update_conversation::app(&stack.backend),

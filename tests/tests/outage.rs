@@ -19,10 +19,10 @@ async fn failures_of_dynamodb_are_clean_json_errors() {
     // A working Cognito pool, so agents' tokens verify and only DynamoDB is down.
     let stack = Stack::new().await;
     let broken = broken_backend().await;
-    let chat = chat_kit::ChatService::new(
+    let chat = wiring::chat::chat_service(
         &broken,
         std::sync::Arc::new(assistant::BuiltIn),
-        chat_kit::ChatLimits::default(),
+        usecases::conversations::ChatLimits::default(),
     );
     let app = devserver::app(&broken, &stack.agents, chat);
     let (status, body) = call(

@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::http::{HeaderMap, Method, StatusCode};
-use chat_kit::{ChatLimits, ChatService};
 use domain::settings::Settings;
 use relay::{KafkaAuth, RelaySettings, ScramCredentials};
 use serde_json::json;
 use tests::{Auth, KEY_A, Stack, call_as};
+use usecases::conversations::ChatLimits;
 
 /// Stores a secret in moto and answers its ARN.
 async fn stored_secret(stack: &Stack, name: &str, value: &str) -> String {
@@ -76,7 +76,7 @@ async fn the_ai_providers_key_is_read_from_secrets_manager_at_start() {
         !format!("{engine:?}").contains("sk-from"),
         "configuration never prints a key"
     );
-    let chat = ChatService::start(&stack.backend, engine, ChatLimits::default())
+    let chat = wiring::chat::start_chat(&stack.backend, engine, ChatLimits::default())
         .await
         .unwrap();
     let body = json!({"message": "tell me about tents", "user_id": "u-1", "source": "website"});

@@ -6,10 +6,10 @@
 
 use domain::lead::LeadIntent;
 
-use crate::engine::{Engine, Profile, Reply, ReplyFuture, Role, TenantBrief, Turn};
 use crate::extract;
 use crate::intent::{self, IntentScore};
 use crate::words::{Kind, tokens};
+use usecases::conversations::{Engine, Profile, Reply, ReplyFuture, Role, TenantBrief, Turn};
 
 pub const ENGINE_NAME: &str = "built-in";
 

@@ -18,8 +18,8 @@ use std::time::Duration;
 use domain::settings::{Secret, Settings};
 
 use crate::builtin::BuiltIn;
-use crate::engine::Engine;
 use crate::llm::OpenAiCompatible;
+use usecases::conversations::Engine;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(8000);
 

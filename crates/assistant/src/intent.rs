@@ -40,13 +40,6 @@ pub struct IntentScore {
 pub const HOT_SCORE: u8 = 50;
 /// One interest signal on its own makes a conversation WARM.
 pub const WARM_SCORE: u8 = 15;
-/// Seed 002's readiness threshold, the same as HOT on purpose: a ready lead is a HOT one.
-pub const READY_SCORE: u8 = HOT_SCORE;
-
-/// Seed 002's rule: a lead is ready when its score reaches the threshold and it can be reached.
-pub fn is_ready(score: u8, has_email: bool, has_phone: bool) -> bool {
-    score >= READY_SCORE && (has_email || has_phone)
-}
 
 /// What a phrase says about the visitor; each kind counts once per conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -491,11 +484,8 @@ mod tests {
     }
 
     #[test]
-    fn readiness_needs_the_score_and_a_way_to_reach_the_visitor() {
-        assert!(is_ready(50, true, false));
-        assert!(is_ready(80, false, true));
-        assert!(!is_ready(49, true, true));
-        assert!(!is_ready(100, false, false));
+    fn a_ready_lead_is_a_hot_one() {
+        assert_eq!(HOT_SCORE, domain::lead::READY_SCORE);
     }
 
     #[test]

@@ -6,13 +6,12 @@
 //!
 //! - [`extract`] finds an email, phone and name in free text;
 //! - [`intent`] scores a conversation HOT/WARM/COLD/NEUTRAL with word-level rules;
-//! - [`Engine`] is the reply trait, with the deterministic [`BuiltIn`] engine and the
+//! - [`Engine`] (the conversation use cases' port) is implemented by the deterministic [`BuiltIn`] engine and the
 //!   [`OpenAiCompatible`] chat-completions provider that falls back to it;
 //! - [`from_settings`] picks the engine from `AI_*` variables.
 
 pub mod builtin;
 pub mod config;
-pub mod engine;
 pub mod extract;
 pub mod intent;
 pub mod llm;
@@ -20,6 +19,7 @@ mod words;
 
 pub use builtin::BuiltIn;
 pub use config::{EngineConfig, LlmConfig, Provider, from_settings};
-pub use engine::{Engine, Profile, Reply, ReplyFuture, Role, TenantBrief, Turn};
-pub use intent::{IntentScore, is_ready};
+pub use intent::IntentScore;
 pub use llm::OpenAiCompatible;
+/// The port this crate implements, for callers that name it through the engine they build.
+pub use usecases::conversations::{Engine, Profile, Reply, ReplyFuture, Role, TenantBrief, Turn};

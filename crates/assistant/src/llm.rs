@@ -17,8 +17,8 @@ use thiserror::Error;
 
 use crate::builtin::{self, BuiltIn};
 use crate::config::LlmConfig;
-use crate::engine::{Engine, Profile, Reply, ReplyFuture, Role, TenantBrief, Turn};
 use crate::intent;
+use usecases::conversations::{Engine, Profile, Reply, ReplyFuture, Role, TenantBrief, Turn};
 
 pub const ENGINE_NAME: &str = "llm";
 

@@ -1,8 +1,9 @@
 //! The scripted conversations issue 6 is checked with, played through the engine trait as a
 //! caller holding a configured engine would.
 
-use assistant::{BuiltIn, Engine, Reply, TenantBrief, Turn, intent, is_ready};
+use assistant::{BuiltIn, Engine, Reply, TenantBrief, Turn, intent};
 use domain::lead::LeadIntent;
+use domain::lead::is_ready;
 
 fn brief() -> TenantBrief {
     TenantBrief {

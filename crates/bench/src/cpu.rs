@@ -16,10 +16,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
-use chat_kit::{ChatLimits, ChatService};
 use domain::settings::Settings;
 use serde_json::{Value, json};
 use store::{Backend, TableNames};
+use usecases::conversations::ChatLimits;
 
 use crate::Error;
 use crate::calls::{Call, CallLog, Replay};
@@ -38,7 +38,7 @@ const FIRST_VARIANT: usize = 100;
 
 /// The router a scenario's function serves, over `backend`.
 fn router(function: &str, backend: &Backend, agents: &AgentAuth) -> Result<Router, Error> {
-    let chat = ChatService::new(
+    let chat = wiring::chat::chat_service(
         backend,
         Arc::new(assistant::BuiltIn),
         ChatLimits::unlimited(),

@@ -9,13 +9,14 @@ use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
-use chat_kit::{ChatLimits, ChatService};
 use devserver::cognito::{self, LocalPool};
 use devserver::demo;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use store::{Backend, tables};
 use tower::ServiceExt;
+use usecases::conversations::ChatLimits;
+use wiring::chat::ChatService;
 
 use crate::Error;
 
@@ -119,7 +120,7 @@ impl Stack {
     /// The chat routes' service as the functions build it here: the built-in assistant, and
     /// limits out of the way.
     pub fn chat(&self) -> ChatService {
-        ChatService::new(
+        wiring::chat::chat_service(
             &self.backend,
             Arc::new(assistant::BuiltIn),
             ChatLimits::unlimited(),

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, header};
-use chat_kit::{ChatLimits, ChatService};
 use serde_json::{Value, json};
+use usecases::conversations::ChatLimits;
 
 use crate::Error;
 use crate::calls::{Call, CallKind, CallLog};
@@ -182,7 +182,7 @@ pub async fn measure(stack: &Stack) -> Result<Value, Error> {
         config.interceptor(log.clone())
     })
     .await;
-    let chat = ChatService::new(
+    let chat = wiring::chat::chat_service(
         &backend,
         Arc::new(assistant::BuiltIn),
         ChatLimits::unlimited(),

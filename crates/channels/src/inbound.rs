@@ -1,9 +1,11 @@
 //! The normalised shape every provider's webhook delivery is reduced to: the customers' messages,
 //! the delivery states of messages we sent, and what was acknowledged without being handled.
 
-use domain::ticket::Channel;
+use domain::ticket::{Attachment, Channel};
 use serde::Serialize;
+use serde_json::json;
 use thiserror::Error;
+use usecases::tickets::ChannelMessage;
 
 /// One message a customer sent us, whatever the channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,5 +113,66 @@ pub struct ParseError(String);
 impl ParseError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
         Self(message.into())
+    }
+}
+
+impl InboundMessage {
+    /// The message as the ticket and lead use cases take it: its text, or its kind in brackets
+    /// when it has none (so "something was sent" still reaches the agent), and its media as
+    /// attachments (a provider's media id stands in for a link it did not send).
+    pub fn to_channel_message(&self) -> ChannelMessage {
+        let channel = self.channel;
+        ChannelMessage {
+            channel,
+            account_id: self.account_id.clone(),
+            sender: self.sender.clone(),
+            sender_name: self.sender_name.clone(),
+            provider_message_id: self.message_id.clone(),
+            content: self
+                .text
+                .clone()
+                .filter(|text| !text.trim().is_empty())
+                .unwrap_or_else(|| format!("[{}]", self.raw_kind)),
+            attachments: self
+                .media
+                .iter()
+                .map(|media| Attachment {
+                    url: media.url.clone().unwrap_or_else(|| {
+                        format!("{channel}-media:{}", media.id.clone().unwrap_or_default())
+                    }),
+                    file_type: media
+                        .mime_type
+                        .clone()
+                        .unwrap_or_else(|| format!("{:?}", media.kind).to_lowercase()),
+                    file_name: None,
+                    size_bytes: None,
+                })
+                .collect(),
+            channel_data: json!({
+                "provider_message_id": self.message_id,
+                "account_id": self.account_id,
+                "kind": self.raw_kind,
+                "sent_at": self.timestamp,
+            })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        }
+    }
+}
+
+impl DeliveryStatus {
+    /// The report as recorded on the message it is about.
+    pub fn to_delivery(&self) -> domain::ticket::Delivery {
+        domain::ticket::Delivery {
+            state: match self.state {
+                DeliveryState::Sent => domain::ticket::DeliveryState::Sent,
+                DeliveryState::Delivered => domain::ticket::DeliveryState::Delivered,
+                DeliveryState::Read => domain::ticket::DeliveryState::Read,
+                DeliveryState::Failed => domain::ticket::DeliveryState::Failed,
+            },
+            error: self.error.clone(),
+            at: self.timestamp,
+        }
     }
 }

@@ -1,7 +1,11 @@
 //! Seed 002 (chatbot widget): `POST /api/chatbot/session[/internal]` and
 //! `POST /api/chatbot/chat[/internal]`. Field names are camelCase, as its widget sends them.
 
+use domain::conversation::SessionId;
+use domain::lead::Lead;
 use serde::{Deserialize, Serialize};
+use usecases::clock::rfc3339_from_ms;
+use usecases::conversations::{OpenedSession, Reply};
 use utoipa::ToSchema;
 
 use crate::lead_chat::ChatMessageView;
@@ -79,4 +83,54 @@ pub struct ChatResponse {
     pub session_id: String,
     /// Whether the lead now has what a salesperson needs.
     pub is_lead_ready: bool,
+}
+
+impl VisitorProfile {
+    /// What the widget knows of its visitor: `None` until something is known.
+    pub fn of(lead: &Lead) -> Option<Self> {
+        let known = lead.name.is_some() || lead.has_contact() || lead.score > 0;
+        known.then(|| Self {
+            contact_info: ContactInfo {
+                name: lead.name.clone(),
+                email: lead.email.clone(),
+                phone: lead.phone.clone(),
+            },
+            lead_score: lead.score,
+            is_qualified: lead.is_lead_ready,
+        })
+    }
+}
+
+impl SessionResponse {
+    /// A session as the widget receives it; `internal` callers (agents) see the business's
+    /// email, website visitors its domain, as seed 002 answered.
+    pub fn of(opened: &OpenedSession, internal: bool) -> Self {
+        let OpenedSession {
+            session,
+            conversation,
+            profile,
+        } = opened;
+        Self {
+            session_id: session.id.to_string(),
+            messages: ChatMessageView::list(&conversation.recent),
+            profile: VisitorProfile::of(&conversation.lead),
+            realtor: BusinessView {
+                name: profile.name.clone(),
+                email: profile.email.clone().filter(|_| internal),
+                domain: profile.domain.clone().filter(|_| !internal),
+            },
+            lead_id: conversation.lead.lead_id.to_string(),
+            expires_at: rfc3339_from_ms(session.expires_at),
+        }
+    }
+}
+
+impl ChatResponse {
+    pub fn of(lead: &Lead, reply: &Reply, session: &SessionId) -> Self {
+        Self {
+            message: reply.text.clone(),
+            session_id: session.to_string(),
+            is_lead_ready: lead.is_lead_ready,
+        }
+    }
 }

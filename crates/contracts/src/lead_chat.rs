@@ -2,9 +2,12 @@
 //! `GET|PATCH /api/v1/lead/{lead_id}` and `GET /api/v1/analytics/summary`. Field names are
 //! snake_case and intents upper-case, as its clients know them.
 
-use domain::conversation::ChatRole;
-use domain::lead::{LeadIntent, LeadSource, LeadStatus};
+use domain::analytics::Tally;
+use domain::conversation::{ChatMessage, ChatRole};
+use domain::lead::{Lead, LeadIntent, LeadSource, LeadStatus};
 use serde::{Deserialize, Serialize};
+use usecases::clock::rfc3339_from_ms;
+use usecases::conversations::{Conversation, Reply};
 use utoipa::ToSchema;
 
 /// `POST /api/v1/chat/respond` body.
@@ -77,7 +80,7 @@ pub struct LeadResponse {
     pub phone: String,
     pub source: LeadSource,
     pub intent: LeadIntent,
-    /// The latest messages (up to 500), oldest first.
+    /// The latest messages (up to 200), oldest first.
     pub messages: Vec<ChatMessageView>,
     /// How many messages the conversation holds in all.
     pub message_count: u64,
@@ -102,4 +105,69 @@ pub struct AnalyticsSummary {
     pub avg_response_time: f64,
     /// Converted leads as a percentage of all leads.
     pub conversion_rate: f64,
+}
+
+impl ChatMessageView {
+    pub fn list(messages: &[ChatMessage]) -> Vec<Self> {
+        messages
+            .iter()
+            .map(|message| Self {
+                role: message.role,
+                content: message.content.clone(),
+                timestamp: rfc3339_from_ms(message.timestamp),
+            })
+            .collect()
+    }
+}
+
+impl LeadResponse {
+    /// A lead as seed 001 shows it: unknown text fields empty, an unscored lead `NEUTRAL`.
+    pub fn of(lead: Lead, recent: &[ChatMessage]) -> Self {
+        Self {
+            id: lead.lead_id.to_string(),
+            name: lead.name.unwrap_or_default(),
+            email: lead.email.unwrap_or_default(),
+            phone: lead.phone.unwrap_or_default(),
+            source: lead.source,
+            intent: lead.intent.unwrap_or(LeadIntent::Neutral),
+            messages: ChatMessageView::list(recent),
+            message_count: lead.message_count,
+            status: lead.status,
+            is_lead_ready: lead.is_lead_ready,
+            ai_summary: lead.ai_summary,
+            created_at: rfc3339_from_ms(lead.timestamp),
+            updated_at: rfc3339_from_ms(lead.updated_at),
+        }
+    }
+}
+
+impl From<Conversation> for LeadResponse {
+    fn from(conversation: Conversation) -> Self {
+        Self::of(conversation.lead, &conversation.recent)
+    }
+}
+
+impl From<&Tally> for AnalyticsSummary {
+    fn from(tally: &Tally) -> Self {
+        Self {
+            total_conversations: tally.conversations,
+            leads_captured: tally.leads,
+            hot_leads: tally.hot,
+            warm_leads: tally.warm,
+            cold_leads: tally.cold,
+            avg_response_time: tally.avg_response_secs(),
+            conversion_rate: tally.conversion_rate(),
+        }
+    }
+}
+
+impl ChatRespondResponse {
+    pub fn of(lead: &Lead, reply: &Reply) -> Self {
+        Self {
+            response: reply.text.clone(),
+            intent: reply.intent,
+            follow_up: reply.follow_up,
+            lead_id: lead.lead_id.to_string(),
+        }
+    }
 }

@@ -175,3 +175,65 @@ impl Message {
         }
     }
 }
+
+impl LexResponse {
+    fn with(
+        session_attributes: Option<BTreeMap<String, String>>,
+        intent: Option<Intent>,
+        action: DialogAction,
+        text: Option<&str>,
+    ) -> Self {
+        Self {
+            session_state: SessionState {
+                session_attributes,
+                active_contexts: None,
+                dialog_action: Some(action),
+                intent,
+            },
+            messages: text.map(Message::plain).into_iter().collect(),
+        }
+    }
+
+    /// Ends the intent in `state` with a message.
+    pub fn close(
+        attributes: Option<BTreeMap<String, String>>,
+        intent: Option<Intent>,
+        state: IntentState,
+        text: &str,
+    ) -> Self {
+        let intent = intent.map(|intent| Intent {
+            state: Some(state),
+            ..intent
+        });
+        let action = DialogAction {
+            kind: DialogActionType::Close,
+            slot_to_elicit: None,
+        };
+        Self::with(attributes, intent, action, Some(text))
+    }
+
+    /// Asks for `slot` again, with `text` saying why; what was heard for it is cleared.
+    pub fn elicit(
+        attributes: Option<BTreeMap<String, String>>,
+        mut intent: Intent,
+        slot: &str,
+        text: &str,
+    ) -> Self {
+        intent.slots.insert(slot.to_owned(), None);
+        intent.state = Some(IntentState::InProgress);
+        let action = DialogAction {
+            kind: DialogActionType::ElicitSlot,
+            slot_to_elicit: Some(slot.to_owned()),
+        };
+        Self::with(attributes, Some(intent), action, Some(text))
+    }
+
+    /// Lets Lex go on as the bot is configured.
+    pub fn delegate(attributes: Option<BTreeMap<String, String>>, intent: Intent) -> Self {
+        let action = DialogAction {
+            kind: DialogActionType::Delegate,
+            slot_to_elicit: None,
+        };
+        Self::with(attributes, Some(intent), action, None)
+    }
+}

@@ -5,5 +5,6 @@ pub mod chatbot;
 pub mod health;
 pub mod lead_capture;
 pub mod lead_chat;
+pub mod lex;
 pub mod tickets;
 pub mod webhooks;

@@ -11,9 +11,9 @@ pub mod stream_feed;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, header};
-use chat_kit::ChatService;
 use http_kit::ErrorKey;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use wiring::chat::ChatService;
 
 /// Every route of every function, on one router. `chat` is the chat and lead functions' service
 /// (its assistant engine and limits come from configuration).

@@ -60,7 +60,7 @@ async fn serve() -> Result<(), Error> {
     let (backend, (engine, limits)) = Backend::from_env_with(|settings| {
         (
             assistant::EngineConfig::from_settings(settings),
-            chat_kit::ChatLimits::read(settings),
+            usecases::conversations::ChatLimits::read(settings),
         )
     })
     .await?;
@@ -89,7 +89,7 @@ async fn serve() -> Result<(), Error> {
     )?;
 
     let allowed = std::env::var("ALLOWED_ORIGINS").ok();
-    let chat = chat_kit::ChatService::start(&backend, engine, limits).await?;
+    let chat = wiring::chat::start_chat(&backend, engine, limits).await?;
     let app = devserver::app(&backend, &agents, chat)
         .merge(sandbox::routes())
         .layer(devserver::cors(allowed.as_deref()));

@@ -185,19 +185,29 @@ impl RateLimit {
         }
     }
 
+    /// The start of the window `now_ms` falls in (epoch milliseconds).
+    pub fn window_start(&self, now_ms: u64) -> u64 {
+        now_ms - now_ms % self.window_ms.max(1)
+    }
+
+    /// Refused at `now_ms`: come back when the window ends.
+    pub fn refused(&self, now_ms: u64) -> RateLimited {
+        let ends = self.window_start(now_ms) + self.window_ms.max(1);
+        RateLimited {
+            retry_after_secs: (ends - now_ms).div_ceil(1000).max(1),
+        }
+    }
+
     /// The window after admitting one more request at `now_ms`, or when to come back.
     pub fn admit(&self, current: RateWindow, now_ms: u64) -> Result<RateWindow, RateLimited> {
-        let start_ms = now_ms - now_ms % self.window_ms.max(1);
+        let start_ms = self.window_start(now_ms);
         let count = if current.start_ms == start_ms {
             current.count
         } else {
             0
         };
         if count >= self.max {
-            let ends = start_ms + self.window_ms;
-            return Err(RateLimited {
-                retry_after_secs: (ends - now_ms).div_ceil(1000).max(1),
-            });
+            return Err(self.refused(now_ms));
         }
         Ok(RateWindow {
             start_ms,
@@ -216,7 +226,8 @@ pub struct Contact {
 
 impl Lead {
     /// Records one exchange (the visitor's message and the reply) on the lead: the count, the
-    /// first message, the intent the whole conversation now has, and any contact detail found.
+    /// first message, the intent the whole conversation now has, and any contact detail found;
+    /// a lead that now [meets readiness](Lead::meets_readiness) is marked ready with its summary.
     pub fn record_exchange(
         &mut self,
         visitor: &ChatMessage,
@@ -239,6 +250,10 @@ impl Lead {
         }
         if contact.phone.is_some() {
             self.phone = contact.phone;
+        }
+        if self.meets_readiness() {
+            let summary = self.ready_summary(&visitor.content);
+            self.mark_ready(summary);
         }
     }
 
@@ -363,6 +378,42 @@ mod tests {
             "known details stay"
         );
         assert_eq!(lead.updated_at, 6);
+    }
+
+    #[test]
+    fn an_exchange_that_reaches_readiness_marks_the_lead_ready_with_a_summary() {
+        let mut lead = Lead::new(LeadId::from_stored("lead_1".into()), LeadSource::Website, 1);
+        let message = |role, content: &str, timestamp| ChatMessage {
+            role,
+            content: content.into(),
+            timestamp,
+        };
+        let hot_without_contact = message(ChatRole::User, "I want to buy 3 today", 5);
+        let answer = message(ChatRole::Assistant, "Great", 6);
+        lead.record_exchange(
+            &hot_without_contact,
+            &answer,
+            LeadIntent::Hot,
+            70,
+            Contact::default(),
+        );
+        assert!(!lead.is_lead_ready, "no way to reach the visitor yet");
+        let contact = Contact {
+            name: Some("Ana".into()),
+            phone: Some("+15550100".into()),
+            ..Contact::default()
+        };
+        let reachable = message(ChatRole::User, "call me on +15550100", 7);
+        lead.record_exchange(&reachable, &answer, LeadIntent::Hot, 80, contact);
+        assert!(lead.is_lead_ready);
+        assert_eq!(lead.status, LeadStatus::Qualified);
+        assert_eq!(
+            lead.ai_summary.as_deref(),
+            Some(
+                "Ana (+15550100) is a HOT lead (score 80) from website. First message: \"I want \
+                 to buy 3 today\". Latest: \"call me on +15550100\"."
+            )
+        );
     }
 
     #[test]

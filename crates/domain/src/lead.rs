@@ -379,6 +379,223 @@ impl Lead {
     pub fn has_contact(&self) -> bool {
         self.email.is_some() || self.phone.is_some()
     }
+
+    /// The lead of a visitor met on a channel, known by the id the channel gives them: on
+    /// WhatsApp that id is their phone number.
+    pub fn visitor(lead_id: LeadId, source: LeadSource, user_id: UserId, now_ms: u64) -> Self {
+        let mut lead = Self::new(lead_id, source, now_ms);
+        if source == LeadSource::Whatsapp {
+            lead.phone = Some(user_id.to_string());
+        }
+        lead.user_id = Some(user_id);
+        lead
+    }
+
+    /// Seed 000's lead of a user, from their first lead form.
+    pub fn captured(
+        lead_id: LeadId,
+        user: UserId,
+        details: &LeadDetails,
+        conversation: Option<&ConversationId>,
+        now_ms: u64,
+    ) -> Self {
+        Self {
+            user_id: Some(user),
+            email: Some(details.email.to_string()),
+            name: details.name.clone(),
+            phone: details.phone.clone(),
+            school: details.school.clone(),
+            major: details.major.clone(),
+            extra: details.extra.clone(),
+            conversation_id: conversation.cloned(),
+            conversation_ids: conversation.into_iter().cloned().collect(),
+            ..Self::new(lead_id, LeadSource::Form, now_ms)
+        }
+        .captured_at(details.timestamp.unwrap_or(now_ms))
+    }
+
+    /// Seed 000's placeholder lead of a user whose conversation arrived before any lead form:
+    /// an address made from the user id stands in for the email the form will bring.
+    pub fn placeholder(
+        lead_id: LeadId,
+        user: UserId,
+        conversation: &ConversationId,
+        now_ms: u64,
+    ) -> Self {
+        Self {
+            email: Some(user.placeholder_email()),
+            user_id: Some(user),
+            conversation_id: Some(conversation.clone()),
+            conversation_ids: vec![conversation.clone()],
+            ..Self::new(lead_id, LeadSource::Form, now_ms)
+        }
+    }
+
+    fn captured_at(mut self, timestamp: u64) -> Self {
+        self.timestamp = timestamp;
+        self
+    }
+
+    /// Seed 002's readiness: the score reached [`READY_SCORE`] and the visitor left a way to
+    /// reach them.
+    pub fn meets_readiness(&self) -> bool {
+        is_ready(self.score, self.email.is_some(), self.phone.is_some())
+    }
+
+    /// What a salesperson reads first about a lead that became ready.
+    pub fn ready_summary(&self, latest: &str) -> String {
+        let who = self.name.as_deref().unwrap_or("A visitor");
+        let reach: Vec<&str> = [self.email.as_deref(), self.phone.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let intent = self.intent.map_or("NEUTRAL", |intent| intent.as_str());
+        let first = self.first_message.as_deref().unwrap_or(latest);
+        format!(
+            "{who} ({}) is a {intent} lead (score {}) from {}. First message: \"{first}\". Latest: \"{latest}\".",
+            reach.join(", "),
+            self.score,
+            self.source,
+        )
+    }
+
+    /// Moves the lead along the sales pipeline (any stage to any other: agents correct
+    /// mistakes); `false` when it is at `status` already and nothing changed.
+    pub fn move_to(&mut self, status: LeadStatus, now_ms: u64) -> bool {
+        if self.status == status {
+            return false;
+        }
+        self.status = status;
+        self.updated_at = now_ms.max(self.updated_at);
+        true
+    }
+}
+
+/// The longest name a lead is created with through the API.
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// The longest phone number accepted as written, separators included.
+const PHONE_CHARS: usize = 32;
+
+/// A phone number that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("phone must be a phone number such as +1234567890")]
+pub struct InvalidPhone;
+
+/// A phone number as people write them: digits with an optional leading `+`, spaces, dots,
+/// dashes and brackets; at least 6 digits.
+pub fn phone_number(raw: &str) -> Result<String, InvalidPhone> {
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    let shaped = raw.chars().count() <= PHONE_CHARS
+        && raw
+            .chars()
+            .enumerate()
+            .all(|(at, c)| c.is_ascii_digit() || " .-()".contains(c) || (c == '+' && at == 0));
+    if shaped && digits >= 6 {
+        Ok(raw.to_owned())
+    } else {
+        Err(InvalidPhone)
+    }
+}
+
+/// Seed 002's readiness threshold, the same as the assistant's HOT on purpose: a ready lead is a
+/// HOT one.
+pub const READY_SCORE: u8 = 50;
+
+/// Seed 002's rule: a lead is ready when its score reaches the threshold and it can be reached.
+pub fn is_ready(score: u8, has_email: bool, has_phone: bool) -> bool {
+    score >= READY_SCORE && (has_email || has_phone)
+}
+
+/// What a later lead form or conversation changes on a user's existing lead (seed 000): the
+/// latest form's fields win where it gives them, its extra fields replace the earlier ones as a
+/// whole (merging field by field could grow a lead past the caps one submission is held to),
+/// and a conversation is added once, becoming the latest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadUpdate {
+    pub email: Option<Email>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub school: Option<String>,
+    pub major: Option<String>,
+    pub extra: Option<ExtraFields>,
+    /// Added when the lead does not hold it yet; a lead that does refuses the whole update.
+    pub conversation: Option<ConversationId>,
+    pub now_ms: u64,
+}
+
+impl LeadUpdate {
+    /// A repeated lead form.
+    pub fn capture(
+        details: &LeadDetails,
+        conversation: Option<&ConversationId>,
+        now_ms: u64,
+    ) -> Self {
+        Self {
+            email: Some(details.email.clone()),
+            name: details.name.clone(),
+            phone: details.phone.clone(),
+            school: details.school.clone(),
+            major: details.major.clone(),
+            extra: (!details.extra.is_empty()).then(|| details.extra.clone()),
+            conversation: conversation.cloned(),
+            now_ms,
+        }
+    }
+
+    /// A conversation to add.
+    pub fn track(conversation: &ConversationId, now_ms: u64) -> Self {
+        Self {
+            email: None,
+            name: None,
+            phone: None,
+            school: None,
+            major: None,
+            extra: None,
+            conversation: Some(conversation.clone()),
+            now_ms,
+        }
+    }
+
+    /// The same update for a lead that holds the conversation already.
+    pub fn without_conversation(&self) -> Self {
+        Self {
+            conversation: None,
+            ..self.clone()
+        }
+    }
+
+    /// Whether `lead` takes the update: it does unless it holds the conversation already.
+    pub fn applies_to(&self, lead: &Lead) -> bool {
+        self.conversation
+            .as_ref()
+            .is_none_or(|conversation| !lead.tracks(conversation))
+    }
+
+    /// The update applied to `lead` (which it [`applies_to`](Self::applies_to)).
+    pub fn apply_to(&self, lead: &mut Lead) {
+        if let Some(email) = &self.email {
+            lead.email = Some(email.to_string());
+        }
+        for (field, value) in [
+            (&mut lead.name, &self.name),
+            (&mut lead.phone, &self.phone),
+            (&mut lead.school, &self.school),
+            (&mut lead.major, &self.major),
+        ] {
+            if value.is_some() {
+                field.clone_from(value);
+            }
+        }
+        if let Some(extra) = &self.extra {
+            lead.extra = extra.clone();
+        }
+        if let Some(conversation) = &self.conversation {
+            lead.conversation_ids.push(conversation.clone());
+            lead.conversation_id = Some(conversation.clone());
+        }
+        lead.updated_at = self.now_ms;
+    }
 }
 
 /// What tracking a conversation did to a lead (seed 000's three success answers).
@@ -411,6 +628,124 @@ mod tests {
 
     fn fields(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap()
+    }
+
+    fn conversation(raw: &str) -> ConversationId {
+        ConversationId::parse(raw).unwrap()
+    }
+
+    fn details(value: Value) -> LeadDetails {
+        LeadDetails::from_fields(fields(value)).unwrap()
+    }
+
+    #[test]
+    fn a_later_form_wins_where_it_gives_fields_and_replaces_extras_whole() {
+        let user = UserId::parse("u1").unwrap();
+        let first = details(json!({
+            "email": "ana@example.com", "name": "Ana", "school": "MIT",
+            "country": "PT", "program": "MBA", "timestamp": 5
+        }));
+        let mut lead = Lead::captured(
+            LeadId::from_stored("lead_1".into()),
+            user,
+            &first,
+            Some(&conversation("c1")),
+            10,
+        );
+        assert_eq!((lead.timestamp, lead.updated_at), (5, 10));
+        assert_eq!(lead.conversation_ids, vec![conversation("c1")]);
+
+        let later = details(json!({"email": "ana@work.example", "phone": "+351 900", "year": 2}));
+        let update = LeadUpdate::capture(&later, Some(&conversation("c2")), 20);
+        assert!(update.applies_to(&lead));
+        update.apply_to(&mut lead);
+        assert_eq!(lead.email.as_deref(), Some("ana@work.example"));
+        assert_eq!(lead.name.as_deref(), Some("Ana"), "a field not given stays");
+        assert_eq!(lead.phone.as_deref(), Some("+351 900"));
+        assert_eq!(
+            lead.extra.keys().collect::<Vec<_>>(),
+            ["year"],
+            "extras are replaced as a whole"
+        );
+        assert_eq!(
+            lead.conversation_ids,
+            [conversation("c1"), conversation("c2")]
+        );
+        assert_eq!(lead.conversation_id, Some(conversation("c2")));
+        assert_eq!(lead.updated_at, 20);
+
+        let again = LeadUpdate::track(&conversation("c1"), 30);
+        assert!(!again.applies_to(&lead), "a conversation is held once");
+        assert!(again.without_conversation().applies_to(&lead));
+        let no_extras = LeadUpdate::capture(&details(json!({"email": "a@b.example"})), None, 40);
+        no_extras.apply_to(&mut lead);
+        assert_eq!(
+            lead.extra.len(),
+            1,
+            "a form without extras keeps the earlier ones"
+        );
+    }
+
+    #[test]
+    fn a_placeholder_lead_holds_its_conversation_and_a_stand_in_email() {
+        let lead = Lead::placeholder(
+            LeadId::from_stored("lead_1".into()),
+            UserId::parse("u9").unwrap(),
+            &conversation("c1"),
+            7,
+        );
+        assert_eq!(lead.email.as_deref(), Some("unknown_u9@placeholder.com"));
+        assert_eq!(lead.source, LeadSource::Form);
+        assert!(lead.tracks(&conversation("c1")));
+    }
+
+    #[test]
+    fn a_whatsapp_visitor_is_reachable_at_their_id() {
+        let id = LeadId::from_stored("lead_1".into());
+        let user = UserId::parse("15550100").unwrap();
+        let whatsapp = Lead::visitor(id.clone(), LeadSource::Whatsapp, user.clone(), 1);
+        assert_eq!(whatsapp.phone.as_deref(), Some("15550100"));
+        let website = Lead::visitor(id, LeadSource::Website, user, 1);
+        assert_eq!(website.phone, None);
+        assert_eq!(
+            website.user_id.as_ref().map(UserId::as_str),
+            Some("15550100")
+        );
+    }
+
+    #[test]
+    fn readiness_needs_the_score_and_a_way_to_reach_the_visitor() {
+        assert!(is_ready(50, true, false));
+        assert!(is_ready(80, false, true));
+        assert!(!is_ready(49, true, true));
+        assert!(!is_ready(100, false, false));
+    }
+
+    #[test]
+    fn phone_numbers_are_taken_as_people_write_them() {
+        for good in ["+1 (555) 010-0199", "555.0100", "+351900000000"] {
+            assert_eq!(phone_number(good).as_deref(), Ok(good), "{good}");
+        }
+        for bad in ["12345", "call me", "1+5550100", &"1".repeat(33)] {
+            assert_eq!(phone_number(bad), Err(InvalidPhone), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_pipeline_move_changes_only_what_moves() {
+        let mut lead = Lead::new(
+            LeadId::from_stored("lead_1".into()),
+            LeadSource::Chatbot,
+            10,
+        );
+        assert!(!lead.move_to(LeadStatus::New, 50), "already there");
+        assert_eq!(lead.updated_at, 10);
+        assert!(lead.move_to(LeadStatus::Converted, 50));
+        assert!(
+            lead.move_to(LeadStatus::Contacted, 5),
+            "back, to correct a mistake"
+        );
+        assert_eq!((lead.status, lead.updated_at), (LeadStatus::Contacted, 50));
     }
 
     #[test]

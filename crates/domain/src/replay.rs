@@ -2,6 +2,8 @@
 //! message id) has its answer remembered under that key, so a repeat gets the first answer and
 //! changes nothing, and the key brought back with another request is told apart.
 
+use crate::TenantId;
+
 /// How long a client's `Idempotency-Key` is remembered: a day covers any client's retries.
 pub const CLIENT_KEY_SECS: u64 = 24 * 60 * 60;
 
@@ -34,6 +36,28 @@ pub enum Replayed {
     Same(String),
     /// The key was used for another request.
     Different,
+}
+
+/// A client's idempotency key and the fingerprint of the request it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKey {
+    /// The key as the client sent it.
+    pub key: String,
+    /// What identifies the request: a retry sends the same, another request does not.
+    pub fingerprint: String,
+}
+
+impl ClientKey {
+    /// The key as remembered: scoped to the tenant, the route and whose request it is (a
+    /// conversation, a caller), so two visitors who happen to pick the same key never meet, and
+    /// bound to the request; kept [`CLIENT_KEY_SECS`].
+    pub fn replay_key(&self, tenant: &TenantId, route: &str, scope: &str) -> ReplayKey {
+        ReplayKey {
+            key: format!("{tenant}#{route}#{scope}#{}", self.key),
+            fingerprint: self.fingerprint.clone(),
+            keep_secs: CLIENT_KEY_SECS,
+        }
+    }
 }
 
 impl ReplayKey {

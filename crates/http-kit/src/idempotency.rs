@@ -3,8 +3,7 @@
 //! to both (the IETF Idempotency-Key draft: the same key with another body is refused with 422).
 
 use axum::extract::{FromRequest, Request};
-use domain::TenantId;
-use domain::replay::{CLIENT_KEY_SECS, ReplayKey};
+use domain::replay::ClientKey;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
@@ -14,54 +13,36 @@ use crate::{ApiError, ErrorCode, json};
 pub const MAX_KEY_CHARS: usize = 128;
 
 /// A client's `Idempotency-Key` and the fingerprint of the body it was sent with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyKey {
-    /// The key as the client sent it: 1–128 visible ASCII characters.
-    pub key: String,
-    /// SHA-256 of the body, hex: a retry sends the same bytes, another request does not.
-    pub fingerprint: String,
-}
+pub type IdempotencyKey = ClientKey;
 
-impl IdempotencyKey {
-    /// Reads the header; `None` without one, 400 when it is not a usable key.
-    pub fn from_header(
-        headers: &axum::http::HeaderMap,
-        body: &[u8],
-    ) -> Result<Option<Self>, ApiError> {
-        let Some(value) = headers.get("idempotency-key") else {
-            return Ok(None);
-        };
-        let key = value
-            .to_str()
-            .ok()
-            .map(str::trim)
-            .filter(|key| {
-                !key.is_empty()
-                    && key.len() <= MAX_KEY_CHARS
-                    && key.bytes().all(|byte| byte.is_ascii_graphic())
-            })
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidIdempotencyKey,
-                    format!("Idempotency-Key must be 1-{MAX_KEY_CHARS} visible ASCII characters"),
-                )
-            })?;
-        Ok(Some(Self {
-            key: key.to_owned(),
-            fingerprint: hex::encode(Sha256::digest(body)),
-        }))
-    }
-
-    /// The key as remembered: scoped to the tenant, the route and whose request it is (a
-    /// conversation, a caller), so two visitors who happen to pick the same key never meet, and
-    /// bound to the request's body.
-    pub fn replay_key(&self, tenant: &TenantId, route: &str, scope: &str) -> ReplayKey {
-        ReplayKey {
-            key: format!("{tenant}#{route}#{scope}#{}", self.key),
-            fingerprint: self.fingerprint.clone(),
-            keep_secs: CLIENT_KEY_SECS,
-        }
-    }
+/// Reads the header; `None` without one, 400 when it is not a usable key. The fingerprint is the
+/// SHA-256 of the body, hex: a retry sends the same bytes, another request does not.
+pub fn idempotency_key(
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|key| {
+            !key.is_empty()
+                && key.len() <= MAX_KEY_CHARS
+                && key.bytes().all(|byte| byte.is_ascii_graphic())
+        })
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidIdempotencyKey,
+                format!("Idempotency-Key must be 1-{MAX_KEY_CHARS} visible ASCII characters"),
+            )
+        })?;
+    Ok(Some(ClientKey {
+        key: key.to_owned(),
+        fingerprint: hex::encode(Sha256::digest(body)),
+    }))
 }
 
 /// The header as the OpenAPI document describes it, for every route that honours it.
@@ -106,7 +87,7 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let headers = request.headers().clone();
         let bytes = json::body_bytes(request, state).await?;
-        let key = IdempotencyKey::from_header(&headers, &bytes)?;
+        let key = idempotency_key(&headers, &bytes)?;
         Ok(Self {
             body: json::parse(&bytes)?,
             key,
@@ -117,6 +98,7 @@ where
 #[cfg(test)]
 mod tests {
     use axum::http::{HeaderMap, HeaderValue};
+    use domain::TenantId;
 
     use super::*;
 
@@ -128,13 +110,13 @@ mod tests {
 
     #[test]
     fn keys_are_bound_to_the_body_and_scoped_to_their_conversation() {
-        let first = IdempotencyKey::from_header(&headers("msg-1"), b"{\"message\":\"hi\"}")
+        let first = idempotency_key(&headers("msg-1"), b"{\"message\":\"hi\"}")
             .unwrap()
             .unwrap();
-        let again = IdempotencyKey::from_header(&headers("msg-1"), b"{\"message\":\"hi\"}")
+        let again = idempotency_key(&headers("msg-1"), b"{\"message\":\"hi\"}")
             .unwrap()
             .unwrap();
-        let other = IdempotencyKey::from_header(&headers("msg-1"), b"{\"message\":\"hello\"}")
+        let other = idempotency_key(&headers("msg-1"), b"{\"message\":\"hello\"}")
             .unwrap()
             .unwrap();
         assert_eq!(first, again);
@@ -148,16 +130,13 @@ mod tests {
 
     #[test]
     fn unusable_keys_are_refused_and_no_key_is_none() {
-        assert_eq!(
-            IdempotencyKey::from_header(&HeaderMap::new(), b"{}").unwrap(),
-            None
-        );
+        assert_eq!(idempotency_key(&HeaderMap::new(), b"{}").unwrap(), None);
         for bad in ["", "   ", "with space", &"k".repeat(129)] {
-            let error = IdempotencyKey::from_header(&headers(bad), b"{}").unwrap_err();
+            let error = idempotency_key(&headers(bad), b"{}").unwrap_err();
             assert_eq!(error.code, ErrorCode::InvalidIdempotencyKey, "{bad:?}");
         }
         assert!(
-            IdempotencyKey::from_header(&headers(&"k".repeat(128)), b"{}")
+            idempotency_key(&headers(&"k".repeat(128)), b"{}")
                 .unwrap()
                 .is_some()
         );

@@ -45,6 +45,16 @@ pub(crate) async fn body_bytes<S: Send + Sync>(
         })
 }
 
+/// A body that may be left out: nothing, or only whitespace, reads as `T::default()` (the
+/// widget's first call may send no body at all).
+pub fn parse_or_default<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        parse(bytes)
+    }
+}
+
 /// Parses `bytes` as `T`, naming the failing field (`leadData.email: invalid type …`).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -2,6 +2,9 @@
 //! in one place for every route (each seed family's key is applied when the answer is rendered).
 
 use usecases::StoreError;
+use usecases::channels::DeliveryError;
+use usecases::conversations::{ConverseError, SessionError};
+use usecases::leads::LeadError;
 use usecases::tickets::{
     AddMessageError, CustomerTicketsError, HandOffError, OpenTicketError, ReadTicketError,
     ReceiveError, UpdateTicketError,
@@ -127,6 +130,73 @@ impl From<ReceiveError> for ApiError {
                 ApiError::new(ErrorCode::InvalidDelivery, error.to_string())
             }
             ReceiveError::Store(error) => ApiError::internal("Could not store the message", &error),
+        }
+    }
+}
+
+impl From<ConverseError> for ApiError {
+    fn from(error: ConverseError) -> Self {
+        match error {
+            ConverseError::InvalidMessage(invalid) => {
+                ApiError::new(ErrorCode::InvalidMessage, invalid.to_string())
+            }
+            ConverseError::UnknownSession => {
+                ApiError::new(ErrorCode::InvalidSession, error.to_string())
+            }
+            ConverseError::SessionExpired => {
+                ApiError::new(ErrorCode::SessionExpired, error.to_string())
+            }
+            ConverseError::TooManyMessages { retry_after_secs }
+            | ConverseError::TooManyNewConversations { retry_after_secs } => {
+                ApiError::too_many_requests(error.to_string(), retry_after_secs)
+            }
+            ConverseError::KeyReused => crate::idempotency::key_reused(),
+            ConverseError::UnreadableAnswer(why) => {
+                ApiError::internal("A stored response could not be read", &why)
+            }
+            ConverseError::Store(error) => store_failure(error, "lead"),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(error: SessionError) -> Self {
+        match error {
+            SessionError::OtherTenant => {
+                ApiError::new(ErrorCode::SessionOfAnotherTenant, error.to_string())
+            }
+            SessionError::TooManyNewConversations { retry_after_secs } => {
+                ApiError::too_many_requests(error.to_string(), retry_after_secs)
+            }
+            SessionError::Store(error) => store_failure(error, "lead"),
+        }
+    }
+}
+
+impl From<LeadError> for ApiError {
+    fn from(error: LeadError) -> Self {
+        match error {
+            LeadError::NotFound => ApiError::new(ErrorCode::NotFound, error.to_string()),
+            LeadError::Stale => ApiError::new(ErrorCode::PreconditionFailed, error.to_string()),
+            LeadError::KeyReused => crate::idempotency::key_reused(),
+            LeadError::UnreadableAnswer(why) => {
+                ApiError::internal("A stored response could not be read", &why)
+            }
+            LeadError::Store(error) => store_failure(error, "lead"),
+        }
+    }
+}
+
+impl From<DeliveryError> for ApiError {
+    fn from(error: DeliveryError) -> Self {
+        match error {
+            DeliveryError::InvalidSender(_) => {
+                ApiError::new(ErrorCode::InvalidDelivery, error.to_string())
+            }
+            DeliveryError::Converse(error) => error.into(),
+            DeliveryError::Store(error) => {
+                ApiError::internal("Could not store the message", &error)
+            }
         }
     }
 }

@@ -25,11 +25,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use store::StoreError;
 use store::channel_accounts::ChannelAccountStore;
-use store::conversations::Lookup;
 use store::deliveries::{Claim, DeliveryRecords, Finished};
 use store::leads::LeadStore;
 use store::tenants::TenantStore;
 use store::tickets::TicketStore;
+use usecases::conversations::{Conversations, Lookup};
 use usecases::tickets::TicketReader;
 
 pub use mailer::AlertMailer;

@@ -1,15 +1,17 @@
 //! Lead analytics counters: each lead write carries the counters' change as one more write in its
-//! transaction ([`tally_write`]); the summary adds up a tenant's shards in one `BatchGetItem`.
+//! transaction ([`tally_write`]); the lead store's figures add up a tenant's shards in one
+//! `BatchGetItem`.
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem, Update};
 use domain::TenantId;
 use domain::analytics::Tally;
 
+use usecases::conversations::LeadFigures;
+
 use crate::StoreError;
-use crate::tables::TableNames;
+use crate::leads::LeadStore;
 
 /// How many items a tenant's counters are spread over. More shards make concurrent writes of one
 /// tenant collide less (DynamoDB cancels concurrent transactions on one item); the read stays one
@@ -55,24 +57,10 @@ pub(crate) fn tally_write(
     Ok(Some(TransactWriteItem::builder().update(update).build()))
 }
 
-/// Reads a tenant's counters.
-#[derive(Clone)]
-pub struct AnalyticsStore {
-    client: Client,
-    table: String,
-}
-
-impl AnalyticsStore {
-    pub fn new(client: Client, tables: &TableNames) -> Self {
-        Self {
-            client,
-            table: tables.lead_analytics.clone(),
-        }
-    }
-
+impl LeadStore {
     /// The tenant's counters, summed over its shards (consistent reads: a summary taken right
     /// after a change includes it).
-    pub async fn tally(&self, tenant: &TenantId) -> Result<Tally, StoreError> {
+    async fn tally(&self, tenant: &TenantId) -> Result<Tally, StoreError> {
         let keys = (0..SHARDS)
             .map(|shard| HashMap::from([("shard".to_owned(), shard_key(tenant, shard))]))
             .collect();
@@ -88,19 +76,19 @@ impl AnalyticsStore {
             let output = self
                 .client
                 .batch_get_item()
-                .request_items(&self.table, pending)
+                .request_items(&self.analytics_table, pending)
                 .send()
                 .await?;
             for item in output
                 .responses
-                .and_then(|mut tables| tables.remove(&self.table))
+                .and_then(|mut tables| tables.remove(&self.analytics_table))
                 .unwrap_or_default()
             {
                 total = total + shard_tally(&item)?;
             }
             request = output
                 .unprocessed_keys
-                .and_then(|mut tables| tables.remove(&self.table));
+                .and_then(|mut tables| tables.remove(&self.analytics_table));
         }
         Ok(total)
     }
@@ -122,4 +110,10 @@ fn shard_tally(item: &HashMap<String, AttributeValue>) -> Result<Tally, StoreErr
         };
     }
     Ok(Tally::from_values(values))
+}
+
+impl LeadFigures for LeadStore {
+    async fn tally(&self, tenant: &TenantId) -> Result<Tally, usecases::StoreError> {
+        Ok(LeadStore::tally(self, tenant).await?)
+    }
 }

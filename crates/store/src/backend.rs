@@ -5,7 +5,6 @@ use aws_sdk_dynamodb::Client;
 use domain::settings::{Settings, SettingsError};
 
 use crate::TableNames;
-use crate::analytics::AnalyticsStore;
 use crate::api_keys::ApiKeyStore;
 use crate::bot_users::BotUserStore;
 use crate::channel_accounts::ChannelAccountStore;
@@ -83,10 +82,6 @@ impl Backend {
 
     pub fn channel_accounts(&self) -> ChannelAccountStore {
         ChannelAccountStore::new(self.dynamodb.clone(), &self.tables)
-    }
-
-    pub fn analytics(&self) -> AnalyticsStore {
-        AnalyticsStore::new(self.dynamodb.clone(), &self.tables)
     }
 
     pub fn tenants(&self) -> TenantStore {

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::bot_user::Username;
 use domain::{Email, TenantId};
+use usecases::bot_users::BotUsers;
 
 use crate::{StoreError, TableNames, condition_held};
 
@@ -94,5 +95,27 @@ impl BotUserStore {
                 AttributeValue::S(email) => Some(email),
                 _ => None,
             }))
+    }
+}
+
+impl BotUsers for BotUserStore {
+    async fn register_if_new(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        email: &Email,
+        now_ms: u64,
+    ) -> Result<bool, usecases::StoreError> {
+        Ok(self.register(tenant, username, email, now_ms).await?)
+    }
+
+    async fn change_email_if_registered(
+        &self,
+        tenant: &TenantId,
+        username: &Username,
+        email: &Email,
+        now_ms: u64,
+    ) -> Result<bool, usecases::StoreError> {
+        Ok(self.change_email(tenant, username, email, now_ms).await?)
     }
 }

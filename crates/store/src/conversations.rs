@@ -1,26 +1,29 @@
-//! Conversations with leads in DynamoDB: the lead item and its messages share a partition, so the
-//! lead with its latest messages is one Query, and an exchange (both messages, the lead's new
-//! state, the analytics change and, when the client sent one, its idempotency record) is one
-//! `TransactWriteItems` conditioned on the lead's version: a concurrent writer makes it fail
-//! whole, and the caller reads again and decides again.
+//! Conversations with leads in DynamoDB, the adapter behind the conversation use cases' port:
+//! the lead item and its messages share a partition, so the lead with its latest messages is one
+//! Query, and an exchange (both messages, the lead's new state, the analytics change and, when
+//! the client sent one, its idempotency record) is one `TransactWriteItems` conditioned on the
+//! lead's version: a concurrent writer makes it fail whole, and the use case reads again and
+//! decides again.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use domain::TenantId;
 use domain::analytics::Tally;
-use domain::conversation::{
-    ChatMessage, ChatRole, RateLimit, RateLimited, RateWindow, Session, SessionId,
-};
-use domain::lead::{Lead, LeadId, LeadSource};
+use domain::conversation::{ChatMessage, ChatRole, RateWindow, Session, SessionId};
+use domain::lead::{LeadId, LeadSource};
+use domain::replay::{Replay, Replayed};
 use serde::{Deserialize, Serialize};
+use usecases::conversations::{
+    Conversation, Conversations, LeadWrite, Lookup, NewConversations, Saved,
+};
+use usecases::replays::Replays;
 
 use crate::StoreError;
 use crate::analytics::tally_write;
 use crate::leads::{LEAD_ENTRY, LeadItem, LeadStore, s};
-use crate::replay::{self, Replay, Replayed};
-use crate::transact::{Transacted, transact};
-use usecases::retry::Retries;
+use crate::replay;
+use crate::transact::{Transacted, transact_once};
 
 const CHAT_PREFIX: &str = "chat#";
 
@@ -65,95 +68,35 @@ pub(crate) fn lead_entry(item: HashMap<String, AttributeValue>) -> Result<LeadEn
     })
 }
 
-/// A lead's conversation as read, with what a write needs to find unchanged.
-#[derive(Debug, Clone)]
-pub struct Conversation {
-    pub lead: Lead,
-    /// The latest messages, oldest first.
-    pub recent: Vec<ChatMessage>,
-    pub session: Option<Session>,
-    /// The messages counted towards the lead's rate limit.
-    pub window: RateWindow,
-    /// The stored version; `None` while the lead is not stored yet.
-    version: Option<u64>,
-}
-
-impl Conversation {
-    /// The conversation of a lead that does not exist yet.
-    pub fn new(lead: Lead, session: Option<Session>) -> Self {
-        Self {
-            lead,
-            recent: Vec::new(),
-            session,
-            window: RateWindow::default(),
-            version: None,
-        }
+impl Conversations for LeadStore {
+    async fn conversation(
+        &self,
+        tenant: &TenantId,
+        lead_id: &LeadId,
+        recent: usize,
+    ) -> Result<Lookup, usecases::StoreError> {
+        Ok(self.read_conversation(tenant, lead_id, recent).await?)
     }
 
-    pub fn is_stored(&self) -> bool {
-        self.version.is_some()
+    async fn save(
+        &self,
+        tenant: &TenantId,
+        read: &Conversation,
+        write: &LeadWrite,
+    ) -> Result<Saved, usecases::StoreError> {
+        Ok(self.write_conversation(tenant, read, write).await?)
     }
 }
 
-/// What looking a conversation up found.
-#[derive(Debug)]
-pub enum Lookup {
-    Found(Box<Conversation>),
-    Missing,
-    /// The lead exists but is another tenant's.
-    OtherTenant,
-}
-
-/// A limit on how many new conversations one caller (a key, an agent) starts.
-#[derive(Debug, Clone)]
-pub struct Opening {
-    pub scope: String,
-    pub limit: RateLimit,
-    pub now_ms: u64,
-}
-
-/// A change to write: the lead as it will be, and what comes with it.
-#[derive(Debug, Clone)]
-pub struct LeadWrite {
-    pub lead: Lead,
-    pub window: RateWindow,
-    /// The visitor's message and the reply to it, oldest first.
-    pub messages: Vec<ChatMessage>,
-    pub replay: Option<Replay>,
-    /// Checked when the write creates the lead.
-    pub opening: Option<Opening>,
-}
-
-impl LeadWrite {
-    /// A change of the lead alone.
-    pub fn lead(lead: Lead, read: &Conversation) -> Self {
-        Self {
-            lead,
-            window: read.window,
-            messages: Vec::new(),
-            replay: None,
-            opening: None,
-        }
+impl Replays for LeadStore {
+    async fn earlier(&self, replay: &Replay) -> Result<Option<Replayed>, usecases::StoreError> {
+        Ok(replay::earlier(&self.client, &self.claims_table, replay).await?)
     }
-}
-
-/// What a write did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Saved {
-    Done,
-    /// The lead changed since it was read: read again and decide again.
-    Changed,
-    /// The idempotency key was used before for this request; this was its response.
-    Repeated(String),
-    /// The idempotency key was used before for another request: nothing was written.
-    KeyReused,
-    /// The caller started too many conversations.
-    RateLimited(RateLimited),
 }
 
 impl LeadStore {
     /// The tenant's lead with its latest `recent` messages.
-    pub async fn conversation(
+    async fn read_conversation(
         &self,
         tenant: &TenantId,
         lead_id: &LeadId,
@@ -197,30 +140,29 @@ impl LeadStore {
             }),
             _ => None,
         };
-        Ok(Lookup::Found(Box::new(Conversation {
-            lead: item.to_lead()?,
+        Ok(Lookup::Found(Box::new(Conversation::stored(
+            item.to_lead()?,
             recent,
             session,
-            window: RateWindow {
+            RateWindow {
                 start_ms: item.rate_window_start,
                 count: item.rate_window_count,
             },
-            version: Some(item.version),
-        })))
+            item.version,
+        ))))
     }
 
     /// Writes `change` to the conversation `read` was read from: the lead (created when `read`
-    /// is not stored), the messages, the analytics change and the replay record, all or nothing.
-    /// Transaction conflicts are retried within the caller's `retries`.
-    pub async fn save(
+    /// is not stored), the messages, the analytics change, the replay record and the caller's
+    /// count of new conversations, all or nothing.
+    async fn write_conversation(
         &self,
         tenant: &TenantId,
         read: &Conversation,
-        change: LeadWrite,
-        retries: &mut Retries,
+        change: &LeadWrite,
     ) -> Result<Saved, StoreError> {
         let mut item = LeadItem::of(tenant, &change.lead);
-        item.version = read.version.map_or(1, |version| version + 1);
+        item.version = read.written_version();
         item.session_id = read.session.as_ref().map(|session| session.id.to_string());
         item.session_expires_at = read.session.as_ref().map(|session| session.expires_at);
         item.rate_window_start = change.window.start_ms;
@@ -229,7 +171,7 @@ impl LeadStore {
         let mut lead_put = Put::builder()
             .table_name(&self.leads_table)
             .set_item(Some(serde_dynamo::to_item(&item)?));
-        lead_put = match read.version {
+        lead_put = match read.version() {
             None => lead_put.condition_expression("attribute_not_exists(leadId)"),
             Some(version) => lead_put
                 .condition_expression(if version == 0 {
@@ -281,7 +223,10 @@ impl LeadStore {
             }
             None => None,
         };
-        let opening = change.opening.as_ref().filter(|_| !read.is_stored());
+        let opening = change
+            .new_conversations
+            .as_ref()
+            .filter(|_| !read.is_stored());
         let opening_at = match opening {
             Some(opening) => {
                 writes.push(self.opening_write(opening)?);
@@ -290,45 +235,34 @@ impl LeadStore {
             None => None,
         };
 
-        match transact(&self.client, writes, retries).await? {
-            Transacted::Done => Ok(Saved::Done),
-            Transacted::Conflict => Ok(Saved::Changed),
+        Ok(match transact_once(&self.client, writes).await? {
+            Transacted::Done => Saved::Done,
+            Transacted::Conflict => Saved::Changed,
             Transacted::ConditionFailed { writes } => {
-                if let (Some(at), Some(replay)) = (replay_at, &change.replay)
-                    && writes.contains(&at)
-                {
-                    return Ok(
-                        match replay::earlier(&self.client, &self.claims_table, replay).await? {
-                            Some(Replayed::Same(response)) => Saved::Repeated(response),
-                            Some(Replayed::Different) => Saved::KeyReused,
-                            None => Saved::Changed,
-                        },
-                    );
-                }
-                if let (Some(at), Some(opening)) = (opening_at, opening)
-                    && writes.contains(&at)
+                if replay_at.is_some_and(|at| writes.contains(&at)) {
+                    Saved::ReplayTaken
+                } else if let Some(opening) = opening
+                    && opening_at.is_some_and(|at| writes.contains(&at))
                     && !writes.contains(&0)
                 {
-                    let window_ms = opening.limit.window_ms.max(1);
-                    let ends = opening.now_ms - opening.now_ms % window_ms + window_ms;
-                    return Ok(Saved::RateLimited(RateLimited {
-                        retry_after_secs: (ends - opening.now_ms).div_ceil(1000).max(1),
-                    }));
+                    Saved::TooManyNewConversations {
+                        retry_after_secs: opening.limit.refused(opening.now_ms).retry_after_secs,
+                    }
+                } else {
+                    Saved::Changed
                 }
-                Ok(Saved::Changed)
             }
-        }
+        })
     }
 
-    /// Counts one new conversation of the opening's caller in the current window, refused
-    /// (condition failed) when the window is full.
-    fn opening_write(&self, opening: &Opening) -> Result<TransactWriteItem, StoreError> {
-        let window_ms = opening.limit.window_ms.max(1);
-        let start = opening.now_ms - opening.now_ms % window_ms;
-        let expires = (start + window_ms) / 1000 + 60;
+    /// Counts one new conversation of the caller in the current window, refused (condition
+    /// failed) when the window is full.
+    fn opening_write(&self, opening: &NewConversations) -> Result<TransactWriteItem, StoreError> {
+        let start = opening.limit.window_start(opening.now_ms);
+        let expires = (start + opening.limit.window_ms.max(1)) / 1000 + 60;
         let update = Update::builder()
             .table_name(&self.claims_table)
-            .key("claim", s(format!("rate#{}#{start}", opening.scope)))
+            .key("claim", s(format!("rate#{}#{start}", opening.caller_scope)))
             .update_expression(
                 "SET opened = if_not_exists(opened, :zero) + :one, expiresAt = :expires",
             )

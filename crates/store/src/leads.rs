@@ -1,8 +1,7 @@
-//! Leads in DynamoDB: one lead per (tenant, userId), kept unique by a claim item written in the
-//! same transaction, and conversation ids appended atomically in order of first arrival.
-//!
-//! Each call costs one consistent read (the claim) and one write in the common case; only a lost
-//! creation race costs a second read and write.
+//! Leads in DynamoDB: the lead item and its mapping, and seed 000's leads of users behind the
+//! `UserLeads` port: one lead per (tenant, userId), kept unique by a claim item written in the
+//! same transaction, and updates applied in one conditional `UpdateItem`, so concurrent
+//! conversation ids are all appended, each once, in order of arrival.
 
 use std::collections::HashMap;
 
@@ -17,8 +16,8 @@ use aws_sdk_dynamodb::types::{
 use domain::TenantId;
 use domain::events::LeadState;
 use domain::lead::{
-    ConversationId, ConversationTracking, ExtraFields, Lead, LeadDetails, LeadId, LeadIntent,
-    LeadSource, LeadStatus, UserId,
+    ConversationId, ExtraFields, Lead, LeadId, LeadIntent, LeadSource, LeadStatus, LeadUpdate,
+    UserId,
 };
 use serde::{Deserialize, Serialize};
 
@@ -26,15 +25,7 @@ use crate::StoreError;
 use crate::analytics::tally_write;
 use crate::tables::{LEADS, TableNames};
 use domain::analytics::Tally;
-use usecases::retry::Retries;
-
-/// Ids for a lead that may have to be created, minted by the caller (which owns the clock and
-/// the randomness) so this adapter stays deterministic under test.
-#[derive(Debug, Clone)]
-pub struct NewLeadIds {
-    pub lead_id: LeadId,
-    pub now_ms: u64,
-}
+use usecases::conversations::{Updated, UserLeads};
 
 #[derive(Clone)]
 pub struct LeadStore {
@@ -164,24 +155,6 @@ impl LeadItem {
         }
     }
 
-    /// A new seed 000 lead of `user` holding only what every such lead has.
-    fn new(
-        tenant: &TenantId,
-        user: &UserId,
-        email: String,
-        conversation: Option<&ConversationId>,
-        ids: &NewLeadIds,
-    ) -> Self {
-        let lead = Lead {
-            user_id: Some(user.clone()),
-            email: Some(email),
-            conversation_id: conversation.cloned(),
-            conversation_ids: conversation.into_iter().cloned().collect(),
-            ..Lead::new(ids.lead_id.clone(), LeadSource::Form, ids.now_ms)
-        };
-        Self::of(tenant, &lead)
-    }
-
     pub(crate) fn to_lead(&self) -> Result<Lead, StoreError> {
         let user_id = self
             .user_id
@@ -276,99 +249,6 @@ impl LeadStore {
         }
     }
 
-    /// Records a lead capture (`POST /leads`): creates the user's lead, or, when the user already
-    /// has one, brings its details up to date. The conversation, when given, is tracked as by
-    /// [`Self::track_conversation`].
-    pub async fn capture(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-        details: &LeadDetails,
-        conversation: Option<&ConversationId>,
-        ids: &NewLeadIds,
-    ) -> Result<Lead, StoreError> {
-        let mut retries = Retries::default();
-        loop {
-            if let Some(lead_id) = self.claimed_lead(tenant, user).await? {
-                return self
-                    .update_details(tenant, &lead_id, details, conversation, ids.now_ms)
-                    .await;
-            }
-            let item = LeadItem {
-                name: details.name.clone(),
-                school: details.school.clone(),
-                major: details.major.clone(),
-                phone: details.phone.clone(),
-                timestamp: details.timestamp.unwrap_or(ids.now_ms),
-                extra: details.extra.clone(),
-                ..LeadItem::new(tenant, user, details.email.to_string(), conversation, ids)
-            };
-            if let Some(lead) = self.create(tenant, user, item).await? {
-                return Ok(lead);
-            }
-            retries.pause().await?;
-        }
-    }
-
-    /// Adds a conversation to the user's lead (`POST /leads/update-conversation`), creating a
-    /// placeholder lead when the user has none. Concurrent calls for one new user make exactly
-    /// one lead, and every distinct conversation id is kept once, in order of arrival.
-    pub async fn track_conversation(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-        conversation: &ConversationId,
-        ids: &NewLeadIds,
-    ) -> Result<(ConversationTracking, Lead), StoreError> {
-        let mut retries = Retries::default();
-        loop {
-            if let Some(lead_id) = self.claimed_lead(tenant, user).await? {
-                return self
-                    .append_conversation(tenant, &lead_id, conversation, ids.now_ms)
-                    .await;
-            }
-            let email = user.placeholder_email();
-            let item = LeadItem::new(tenant, user, email, Some(conversation), ids);
-            if let Some(lead) = self.create(tenant, user, item).await? {
-                return Ok((ConversationTracking::CreatedLead, lead));
-            }
-            retries.pause().await?;
-        }
-    }
-
-    /// Every lead of a tenant's user, newest first (`GET /users/{userId}/conversations`).
-    pub async fn leads_of_user(
-        &self,
-        tenant: &TenantId,
-        user: &UserId,
-    ) -> Result<Vec<Lead>, StoreError> {
-        let index = LEADS.indexes[0];
-        let mut leads = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.leads_table)
-                .index_name(index.name)
-                .key_condition_expression("#key = :key")
-                .expression_attribute_names("#key", index.partition_key)
-                .expression_attribute_values(":key", s(tenant_key(tenant, user.as_str())))
-                .set_exclusive_start_key(start)
-                .send()
-                .await?;
-            for item in page.items.unwrap_or_default() {
-                leads.push(decode(item)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-        leads.sort_by_key(|lead| std::cmp::Reverse(lead.timestamp));
-        Ok(leads)
-    }
-
     async fn claimed_lead(
         &self,
         tenant: &TenantId,
@@ -395,8 +275,9 @@ impl LeadStore {
         &self,
         tenant: &TenantId,
         user: &UserId,
-        item: LeadItem,
-    ) -> Result<Option<Lead>, StoreError> {
+        created: &Lead,
+    ) -> Result<bool, StoreError> {
+        let item = LeadItem::of(tenant, created);
         let lead_id = item.lead_id.clone();
         let encoded: HashMap<String, AttributeValue> = serde_dynamo::to_item(&item)?;
         let claim = Put::builder()
@@ -413,7 +294,6 @@ impl LeadStore {
             .condition_expression("attribute_not_exists(leadId)")
             .build()
             .map_err(|e| StoreError::Malformed(e.to_string()))?;
-        let created = item.to_lead()?;
         let mut writes = vec![
             TransactWriteItem::builder().put(claim).build(),
             TransactWriteItem::builder().put(lead).build(),
@@ -421,7 +301,7 @@ impl LeadStore {
         writes.extend(tally_write(
             &self.analytics_table,
             tenant,
-            &Tally::change(None, &created),
+            &Tally::change(None, created),
         )?);
         let result = self
             .client
@@ -430,7 +310,7 @@ impl LeadStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Some(created)),
+            Ok(_) => Ok(true),
             Err(SdkError::ServiceError(error))
                 if matches!(
                     error.err(),
@@ -440,78 +320,48 @@ impl LeadStore {
                 // The claim exists (or a concurrent transaction holds it): the user's lead is
                 // someone else's creation, reached next time round through the update path.
                 tracing::debug!(%tenant, %user, "lead creation lost a race; retrying as an update");
-                Ok(None)
+                Ok(false)
             }
             Err(error) => Err(error.into()),
         }
     }
 
-    async fn append_conversation(
+    /// Applies `update` in one `UpdateItem` whose condition is the domain's
+    /// [`LeadUpdate::applies_to`]: the tenant's lead not holding the conversation yet.
+    async fn apply(
         &self,
         tenant: &TenantId,
         lead_id: &LeadId,
-        conversation: &ConversationId,
-        now_ms: u64,
-    ) -> Result<(ConversationTracking, Lead), StoreError> {
-        let request = self
-            .client
-            .update_item()
-            .update_expression(
-                "SET conversationIds = list_append(conversationIds, :new), \
-                 conversationId = :conversation, updatedAt = :now, \
-                 version = if_not_exists(version, :zero) + :one",
-            )
-            .condition_expression(
-                "tenantId = :tenant AND NOT contains(conversationIds, :conversation)",
-            )
-            .expression_attribute_values(":new", AttributeValue::L(vec![s(conversation.as_str())]))
-            .expression_attribute_values(":conversation", s(conversation.as_str()))
-            .expression_attribute_values(":now", AttributeValue::N(now_ms.to_string()))
-            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":tenant", s(tenant.as_str()));
-        match self.conditional_update(tenant, lead_id, request).await? {
-            Update::Applied(lead) => Ok((ConversationTracking::Added, lead)),
-            Update::Refused(lead) if lead.tracks(conversation) => {
-                Ok((ConversationTracking::AlreadyTracked, lead))
-            }
-            Update::Refused(_) => Err(StoreError::Malformed(format!(
-                "lead {lead_id} refused a conversation it does not hold"
-            ))),
-        }
-    }
-
-    async fn update_details(
-        &self,
-        tenant: &TenantId,
-        lead_id: &LeadId,
-        details: &LeadDetails,
-        conversation: Option<&ConversationId>,
-        now_ms: u64,
-    ) -> Result<Lead, StoreError> {
+        update: &LeadUpdate,
+    ) -> Result<Update, StoreError> {
         let mut sets = vec![
-            "email = :email".to_owned(),
-            "tenantEmail = :tenantEmail".to_owned(),
             "updatedAt = :now".to_owned(),
             "version = if_not_exists(version, :zero) + :one".to_owned(),
         ];
         let mut values = HashMap::from([
-            (":email".to_owned(), s(details.email.as_str())),
             (
-                ":tenantEmail".to_owned(),
-                s(tenant_key(tenant, details.email.as_str())),
+                ":now".to_owned(),
+                AttributeValue::N(update.now_ms.to_string()),
             ),
-            (":now".to_owned(), AttributeValue::N(now_ms.to_string())),
             (":tenant".to_owned(), s(tenant.as_str())),
             (":zero".to_owned(), AttributeValue::N("0".into())),
             (":one".to_owned(), AttributeValue::N("1".into())),
         ]);
+        if let Some(email) = &update.email {
+            sets.push("email = :email".to_owned());
+            sets.push("tenantEmail = :tenantEmail".to_owned());
+            values.insert(":email".to_owned(), s(email.as_str()));
+            values.insert(
+                ":tenantEmail".to_owned(),
+                s(tenant_key(tenant, email.as_str())),
+            );
+        }
         let mut names = HashMap::new();
         for (attribute, value) in [
-            ("name", &details.name),
-            ("phone", &details.phone),
-            ("school", &details.school),
-            ("major", &details.major),
+            ("name", &update.name),
+            ("phone", &update.phone),
+            ("school", &update.school),
+            ("major", &update.major),
         ] {
             if let Some(value) = value {
                 // `name` is one of DynamoDB's reserved words, so attributes go through aliases.
@@ -520,17 +370,15 @@ impl LeadStore {
                 values.insert(format!(":{attribute}"), s(value.as_str()));
             }
         }
-        if !details.extra.is_empty() {
-            // The latest capture's extra fields replace the earlier ones: merging field by field
-            // could grow a lead past the caps the domain enforces on one submission.
+        if let Some(extra) = &update.extra {
             sets.push("extra = :extra".to_owned());
             values.insert(
                 ":extra".to_owned(),
-                serde_dynamo::to_attribute_value(&details.extra)?,
+                serde_dynamo::to_attribute_value(extra)?,
             );
         }
         let mut condition = "tenantId = :tenant".to_owned();
-        if let Some(conversation) = conversation {
+        if let Some(conversation) = &update.conversation {
             sets.push("conversationIds = list_append(conversationIds, :new)".to_owned());
             sets.push("conversationId = :conversation".to_owned());
             values.insert(
@@ -547,16 +395,7 @@ impl LeadStore {
             .condition_expression(condition)
             .set_expression_attribute_names((!names.is_empty()).then_some(names))
             .set_expression_attribute_values(Some(values));
-        match self.conditional_update(tenant, lead_id, request).await? {
-            Update::Applied(lead) => Ok(lead),
-            // Already tracked: bring the details up to date without appending again.
-            Update::Refused(lead) if conversation.is_some_and(|c| lead.tracks(c)) => {
-                Box::pin(self.update_details(tenant, lead_id, details, None, now_ms)).await
-            }
-            Update::Refused(_) => Err(StoreError::Malformed(format!(
-                "lead {lead_id} refused an update for its own tenant"
-            ))),
-        }
+        self.conditional_update(tenant, lead_id, request).await
     }
 
     /// Sends an update of one of the tenant's leads whose condition may refuse it, and returns
@@ -619,6 +458,63 @@ impl LeadStore {
                 "claim of tenant {tenant} points at lead {lead_id} of another tenant"
             ))),
         }
+    }
+}
+
+impl UserLeads for LeadStore {
+    async fn lead_of_user(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Option<LeadId>, usecases::StoreError> {
+        Ok(self.claimed_lead(tenant, user).await?)
+    }
+
+    async fn create_user_lead(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+        lead: &Lead,
+    ) -> Result<bool, usecases::StoreError> {
+        Ok(self.create(tenant, user, lead).await?)
+    }
+
+    async fn update_lead(
+        &self,
+        tenant: &TenantId,
+        lead_id: &LeadId,
+        update: &LeadUpdate,
+    ) -> Result<Updated, usecases::StoreError> {
+        Ok(match self.apply(tenant, lead_id, update).await? {
+            Update::Applied(lead) => Updated::Applied(lead),
+            Update::Refused(lead) => Updated::Refused(lead),
+        })
+    }
+
+    async fn leads_of_user(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> Result<Vec<Lead>, usecases::StoreError> {
+        let index = LEADS.indexes[0];
+        let pages = self
+            .client
+            .query()
+            .table_name(&self.leads_table)
+            .index_name(index.name)
+            .key_condition_expression("#key = :key")
+            .expression_attribute_names("#key", index.partition_key)
+            .expression_attribute_values(":key", s(tenant_key(tenant, user.as_str())))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(StoreError::from)?;
+        Ok(pages
+            .into_iter()
+            .map(decode)
+            .collect::<Result<_, StoreError>>()?)
     }
 }
 

@@ -7,6 +7,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{TenantId, TenantProfile};
 
+use usecases::conversations::TenantProfiles;
+
 use crate::recent::Recent;
 use crate::{StoreError, TableNames};
 
@@ -61,5 +63,11 @@ impl TenantStore {
             .await?;
         self.recent.forget(&profile.tenant_id);
         Ok(())
+    }
+}
+
+impl TenantProfiles for TenantStore {
+    async fn profile(&self, tenant: &TenantId) -> Result<TenantProfile, usecases::StoreError> {
+        Ok(TenantStore::profile(self, tenant).await?)
     }
 }

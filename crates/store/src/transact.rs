@@ -6,7 +6,6 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
-use usecases::retry::Retries;
 
 use crate::StoreError;
 
@@ -59,19 +58,4 @@ pub(crate) async fn transact_once(
         return Ok(Transacted::Conflict);
     }
     Err(error.into())
-}
-
-/// Runs a transaction, retrying conflicts within the caller's `retries` (for writes whose
-/// decision a conflict does not change); a failed condition is the caller's to handle.
-pub(crate) async fn transact(
-    client: &Client,
-    writes: Vec<TransactWriteItem>,
-    retries: &mut Retries,
-) -> Result<Transacted, StoreError> {
-    loop {
-        match transact_once(client, writes.clone()).await? {
-            Transacted::Conflict => retries.pause().await?,
-            outcome => return Ok(outcome),
-        }
-    }
 }

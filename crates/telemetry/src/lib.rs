@@ -28,67 +28,9 @@ static FUNCTION: OnceLock<&'static str> = OnceLock::new();
 /// Whether an invocation has begun in this process: the first one is the cold start.
 static INVOKED: AtomicBool = AtomicBool::new(false);
 
-/// A figure the business reads on the dashboard, counted where it happens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Figure {
-    TicketsOpened,
-    /// Messages from customers and visitors, on any channel.
-    MessagesIn,
-    /// Messages to customers and visitors: agents' public replies and the assistant's answers.
-    MessagesOut,
-    LeadsCaptured,
-    /// Leads that turned HOT.
-    HotLeads,
-    WebhookDeliveriesAccepted,
-    WebhookDeliveriesDuplicate,
-    WebhookSignatureRefused,
-    OutboundSent,
-    OutboundFailed,
-    EventsPublished,
-    EventsFailed,
-}
-
-impl Figure {
-    pub const ALL: [Self; 12] = [
-        Self::TicketsOpened,
-        Self::MessagesIn,
-        Self::MessagesOut,
-        Self::LeadsCaptured,
-        Self::HotLeads,
-        Self::WebhookDeliveriesAccepted,
-        Self::WebhookDeliveriesDuplicate,
-        Self::WebhookSignatureRefused,
-        Self::OutboundSent,
-        Self::OutboundFailed,
-        Self::EventsPublished,
-        Self::EventsFailed,
-    ];
-
-    /// The metric's name, as the dashboard reads it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::TicketsOpened => "TicketsOpened",
-            Self::MessagesIn => "MessagesIn",
-            Self::MessagesOut => "MessagesOut",
-            Self::LeadsCaptured => "LeadsCaptured",
-            Self::HotLeads => "HotLeads",
-            Self::WebhookDeliveriesAccepted => "WebhookDeliveriesAccepted",
-            Self::WebhookDeliveriesDuplicate => "WebhookDeliveriesDuplicate",
-            Self::WebhookSignatureRefused => "WebhookSignatureRefused",
-            Self::OutboundSent => "OutboundSent",
-            Self::OutboundFailed => "OutboundFailed",
-            Self::EventsPublished => "EventsPublished",
-            Self::EventsFailed => "EventsFailed",
-        }
-    }
-}
-
-/// Counts `n` of a business figure in this invocation.
-pub fn count(figure: Figure, n: u64) {
-    if n > 0 {
-        metrics::counter!(figure.name()).increment(n);
-    }
-}
+/// The business figures are the application layer's, counted where they happen; this crate only
+/// records them, with every other metric.
+pub use usecases::figures::{Figure, count};
 
 /// Sets up logging, and the EMF recorder when running under a Lambda Runtime API; call first in
 /// `main`, with the function crate's name (`env!("CARGO_PKG_NAME")`).
@@ -262,16 +204,5 @@ pub fn flush(request_id: Option<&str>, trace_id: Option<&str>) {
     let stdout = std::io::stdout();
     if let Err(error) = collector.flush(stdout.lock()) {
         tracing::warn!(%error, "metrics could not be written");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn figures_have_distinct_names() {
-        let names: std::collections::BTreeSet<_> = Figure::ALL.iter().map(|f| f.name()).collect();
-        assert_eq!(names.len(), Figure::ALL.len());
     }
 }

@@ -6,9 +6,13 @@
 
 pub mod actor;
 pub mod agents;
+pub mod bot_users;
+pub mod channels;
 pub mod clock;
+pub mod conversations;
 pub mod error;
 pub mod figures;
+pub mod leads;
 pub mod replays;
 pub mod retry;
 pub mod tickets;

@@ -1,7 +1,6 @@
-//! What the channel webhook functions share: the providers' subscription handshakes, the
-//! signature check over the raw body, and the handling of every message of a delivery, once: on
-//! seed 004's paths it joins its customer's ticket, on seed 001's the assistant answers it on the
-//! sender's lead. Each function crate only mounts these on its seed's paths.
+//! The channel webhooks over HTTP: the providers' subscription handshakes, the signature check
+//! over the raw body before anything in it is read, and the routes each webhook function mounts
+//! on its seed's paths. What a verified delivery does is the `usecases::channels` use case's.
 
 use std::collections::HashMap;
 
@@ -11,22 +10,21 @@ use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use channels::{InboundMessage, SignatureError};
-use chat_kit::conversation::{Answer, Converse};
-use chat_kit::{ChatError, ChatLimits, ChatService, converse};
-use domain::conversation::{ConversationKey, MAX_CHAT_MESSAGE_CHARS};
-use domain::lead::{LeadSource, UserId};
-use domain::replay::ReplayKey;
-use domain::ticket::{Attachment, Channel, Delivery, DeliveryState};
+use channels::SignatureError;
+use domain::ticket::Channel;
 use http_kit::ApiError;
 use http_kit::catalogue::ErrorCode;
 use http_kit::observe::{CallerKind, RequestFacts};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use store::channel_accounts::{ChannelAccount, ChannelAccountStore};
 use store::tickets::TicketStore;
-use usecases::tickets::{ChannelMessage, Received, receive_channel_message};
+use usecases::channels::{LeadReply, StatusReport, VerifiedDelivery, take_delivery};
+use usecases::conversations::ChatLimits;
 use utoipa::ToSchema;
+use wiring::chat::ChatService;
+
+pub use usecases::channels::Handling;
 
 /// Providers batch many updates in one delivery; this is far above what they send and still
 /// bounds memory.
@@ -52,28 +50,6 @@ impl WebhookState {
             chat,
         }
     }
-}
-
-/// A webhook function's router from its configuration.
-pub type AppFn = fn(&store::Backend, ChatService) -> axum::Router;
-
-/// A webhook function's Lambda entry point: the tables and the assistant's settings read once
-/// (every missing variable reported together), clients built once.
-pub async fn run(app: AppFn) -> Result<(), http_kit::lambda::Error> {
-    let (backend, engine) =
-        store::Backend::from_env_with(assistant::EngineConfig::from_settings).await?;
-    let chat = ChatService::start(&backend, engine, ChatLimits::unlimited()).await?;
-    http_kit::lambda::run(app(&backend, chat)).await
-}
-
-/// What a delivery's messages become.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Handling {
-    /// Seed 004: each message joins its customer's active ticket, for agents to answer.
-    Tickets,
-    /// Seed 001: the assistant answers each message on the sender's lead (one per phone or
-    /// handle), whose intent follows the conversation.
-    Leads,
 }
 
 impl FromRef<WebhookState> for TicketStore {
@@ -103,16 +79,6 @@ impl Provider {
             Self::Messenger => Channel::Facebook,
             Self::Instagram => Channel::Instagram,
             Self::X => Channel::Twitter,
-        }
-    }
-
-    /// Where a lead met on this provider comes from; `None` for providers without a lead flow.
-    fn lead_source(self) -> Option<LeadSource> {
-        match self {
-            Self::WhatsApp => Some(LeadSource::Whatsapp),
-            Self::Messenger => Some(LeadSource::Messenger),
-            Self::Instagram => Some(LeadSource::Instagram),
-            Self::X => None,
         }
     }
 
@@ -226,7 +192,7 @@ pub async fn x_crc(
 pub struct DeliveryOutcome {
     /// Always `ok`: the provider must not retry a delivery we have taken.
     pub status: &'static str,
-    /// Messages added to tickets.
+    /// Messages added to tickets (or, on seed 001's paths, answered on leads).
     pub messages: usize,
     /// Messages seen before, skipped.
     pub duplicates: usize,
@@ -237,14 +203,39 @@ pub struct DeliveryOutcome {
     /// On seed 001's paths: the assistant's reply to each new message (seed 001's
     /// `{recipient_id, response}`), stored on the lead for outbound delivery.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub replies: Vec<LeadReply>,
+    pub replies: Vec<ReplyView>,
 }
 
 /// The assistant's reply to a channel message.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LeadReply {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReplyView {
     pub recipient_id: String,
     pub response: String,
+}
+
+impl From<usecases::channels::DeliveryOutcome> for DeliveryOutcome {
+    fn from(outcome: usecases::channels::DeliveryOutcome) -> Self {
+        Self {
+            status: "ok",
+            messages: outcome.messages,
+            duplicates: outcome.duplicates,
+            statuses: outcome.statuses,
+            ignored: outcome.ignored,
+            replies: outcome
+                .replies
+                .into_iter()
+                .map(
+                    |LeadReply {
+                         recipient_id,
+                         response,
+                     }| ReplyView {
+                        recipient_id,
+                        response,
+                    },
+                )
+                .collect(),
+        }
+    }
 }
 
 /// Why a delivery was not taken: it could not be verified, so it is answered 401 and nothing of
@@ -252,7 +243,7 @@ pub struct LeadReply {
 /// nothing about which accounts exist.
 fn unverified(provider: Provider, why: &str) -> ApiError {
     tracing::warn!(provider = ?provider, why, "a delivery refused before anything in it was used");
-    telemetry::count(telemetry::Figure::WebhookSignatureRefused, 1);
+    usecases::count(usecases::Figure::WebhookSignatureRefused, 1);
     ApiError::new(
         ErrorCode::Unauthorized,
         "The delivery's signature could not be verified",
@@ -312,173 +303,48 @@ pub async fn receive_delivery(
     if let Some(account) = accounts.values().next() {
         RequestFacts::record(extensions, &account.tenant_id, CallerKind::Signature);
     }
-    let delivery = provider
+    let parsed = provider
         .parse(body)
         .map_err(|error| ApiError::new(ErrorCode::InvalidDelivery, error.to_string()))?;
-
-    let mut outcome = DeliveryOutcome {
-        status: "ok",
-        messages: 0,
-        duplicates: 0,
-        statuses: delivery.statuses.len(),
-        ignored: delivery.ignored.len(),
-        replies: Vec::new(),
-    };
-    for ignored in &delivery.ignored {
+    for ignored in &parsed.ignored {
         tracing::info!(provider = ?provider, %ignored, "acknowledged without handling");
     }
-    for status in &delivery.statuses {
-        // A status report only ever moves what its own account sent.
-        let Some(account) = accounts.get(&status.account_id) else {
-            tracing::warn!(provider = ?provider, "a status for an account the delivery did not name; ignored");
-            continue;
-        };
-        let reported = Delivery {
-            state: match status.state {
-                channels::DeliveryState::Sent => DeliveryState::Sent,
-                channels::DeliveryState::Delivered => DeliveryState::Delivered,
-                channels::DeliveryState::Read => DeliveryState::Read,
-                channels::DeliveryState::Failed => DeliveryState::Failed,
-            },
-            error: status.error.clone(),
-            at: status.timestamp,
-        };
-        let recorded = state
-            .tickets
-            .record_delivery(
-                &account.tenant_id,
-                provider.channel(),
-                &account.account_id,
-                &status.message_id,
-                &reported,
-            )
-            .await
-            .map_err(|error| ApiError::internal("Could not record a delivery state", &error))?;
-        tracing::info!(
-            provider = ?provider,
-            message = %status.message_id,
-            state = status.state.as_str(),
-            error = ?status.error,
-            recorded,
-            "delivery state of an outbound message"
-        );
-    }
-    for message in delivery.messages {
-        let Some(account) = accounts.get(&message.account_id) else {
-            tracing::warn!(account = %message.account_id, "a message for an account the delivery did not name; skipped");
-            continue;
-        };
-        let tenant = account.tenant_id.clone();
-        if let (Handling::Leads, Some(source)) = (handling, provider.lead_source()) {
-            let answer = lead_message(state, &tenant, source, &message).await?;
-            if answer.repeated {
-                outcome.duplicates += 1;
-            } else {
-                outcome.messages += 1;
-                outcome
-                    .replies
-                    .extend(serde_json::from_value(answer.body).ok());
-            }
-            continue;
+    let tenant_of = |account_id: &str, what: &str| {
+        let account = accounts.get(account_id);
+        if account.is_none() {
+            // Only what the accounts that verified the body vouch for is used.
+            tracing::warn!(provider = ?provider, "{what} for an account the delivery did not name; skipped");
         }
-        match receive_channel_message(&state.tickets, &tenant, channel_message(provider, &message))
-            .await?
-        {
-            Received::Duplicate => outcome.duplicates += 1,
-            Received::Joined(_) | Received::Opened(_) => outcome.messages += 1,
-        }
-    }
-    telemetry::count(telemetry::Figure::WebhookDeliveriesAccepted, 1);
-    telemetry::count(
-        telemetry::Figure::WebhookDeliveriesDuplicate,
-        outcome.duplicates as u64,
-    );
-    telemetry::count(telemetry::Figure::MessagesIn, outcome.messages as u64);
-    Ok(Json(outcome))
-}
-
-/// Seed 001's lead flow for one message: the assistant answers it on the sender's lead, with the
-/// provider's message id as the key that makes a repeated delivery change nothing.
-async fn lead_message(
-    state: &WebhookState,
-    tenant: &domain::TenantId,
-    source: LeadSource,
-    message: &InboundMessage,
-) -> Result<Answer, ApiError> {
-    let user_id = UserId::parse(&message.sender)
-        .map_err(|error| ApiError::new(ErrorCode::InvalidDelivery, format!("sender {error}")))?;
-    let text: String = message
-        .text
-        .clone()
-        .filter(|text| !text.trim().is_empty())
-        .unwrap_or_else(|| format!("[{}]", message.raw_kind))
-        .chars()
-        .take(MAX_CHAT_MESSAGE_CHARS)
-        .collect();
-    // The provider's message id names the message once and for all: a repeat is the same
-    // message, so the id is its own fingerprint.
-    let replay = ReplayKey {
-        key: format!("{tenant}#{source}-message#{}", message.message_id),
-        fingerprint: message.message_id.clone(),
-        keep_secs: usecases::tickets::DEDUPE_WINDOW_SECS,
+        account.map(|account| account.tenant_id.clone())
     };
-    let sender = message.sender.clone();
-    let request = Converse {
-        key: ConversationKey::Visitor { source, user_id },
-        text,
-        caller_scope: format!("channel#{}", message.account_id),
-        replay: Some(replay),
-        channel_account: Some(message.account_id.clone()),
-    };
-    converse(&state.chat, tenant, request, |_, reply| {
-        json!(LeadReply {
-            recipient_id: sender.clone(),
-            response: reply.text.clone(),
-        })
-    })
-    .await
-    .map_err(ChatError::into_api_error)
-}
-
-/// An inbound message as the ticket use case takes it.
-fn channel_message(provider: Provider, message: &InboundMessage) -> ChannelMessage {
-    let channel = provider.channel();
-    ChannelMessage {
-        channel,
-        account_id: message.account_id.clone(),
-        sender: message.sender.clone(),
-        sender_name: message.sender_name.clone(),
-        provider_message_id: message.message_id.clone(),
-        content: message
-            .text
-            .clone()
-            .filter(|text| !text.trim().is_empty())
-            .unwrap_or_else(|| format!("[{}]", message.raw_kind)),
-        attachments: message
-            .media
+    let delivery = VerifiedDelivery {
+        statuses: parsed
+            .statuses
             .iter()
-            .map(|media| Attachment {
-                url: media.url.clone().unwrap_or_else(|| {
-                    format!("{channel}-media:{}", media.id.clone().unwrap_or_default())
-                }),
-                file_type: media
-                    .mime_type
-                    .clone()
-                    .unwrap_or_else(|| format!("{:?}", media.kind).to_lowercase()),
-                file_name: None,
-                size_bytes: None,
+            .filter_map(|status| {
+                Some(StatusReport {
+                    tenant: tenant_of(&status.account_id, "a status")?,
+                    channel: provider.channel(),
+                    account_id: status.account_id.clone(),
+                    message_id: status.message_id.clone(),
+                    delivery: status.to_delivery(),
+                })
             })
             .collect(),
-        channel_data: json!({
-            "provider_message_id": message.message_id,
-            "account_id": message.account_id,
-            "kind": message.raw_kind,
-            "sent_at": message.timestamp,
-        })
-        .as_object()
-        .cloned()
-        .unwrap_or_default(),
-    }
+        messages: parsed
+            .messages
+            .iter()
+            .filter_map(|message| {
+                Some((
+                    tenant_of(&message.account_id, "a message")?,
+                    message.to_channel_message(),
+                ))
+            })
+            .collect(),
+        ignored: parsed.ignored.len(),
+    };
+    let outcome = take_delivery(&state.tickets, &state.chat, handling, delivery).await?;
+    Ok(Json(outcome.into()))
 }
 
 /// Declares, in a module named `$module`, the two documented handlers of a Meta webhook on
@@ -496,7 +362,7 @@ macro_rules! meta_webhook {
             use axum::http::HeaderMap;
             use axum::response::Response;
             use http_kit::ApiError;
-            use webhook_kit::{DeliveryOutcome, WebhookState};
+            use $crate::{DeliveryOutcome, WebhookState};
 
             /// Subscription handshake
             ///
@@ -521,7 +387,7 @@ macro_rules! meta_webhook {
                 State(state): State<WebhookState>,
                 RawQuery(query): RawQuery,
             ) -> Response {
-                webhook_kit::meta_handshake($provider, &state, query.as_deref().unwrap_or_default())
+                $crate::meta_handshake($provider, &state, query.as_deref().unwrap_or_default())
                     .await
             }
 
@@ -551,7 +417,7 @@ macro_rules! meta_webhook {
                 headers: HeaderMap,
                 body: Bytes,
             ) -> Result<Json<DeliveryOutcome>, ApiError> {
-                webhook_kit::receive_delivery($provider, $handling, &state, (&extensions, &headers), &body)
+                $crate::receive_delivery($provider, $handling, &state, (&extensions, &headers), &body)
                     .await
             }
         }

@@ -3,4 +3,6 @@
 //! that serve a function's router with it. Function crates name their family's state and call
 //! its `run`; nothing here decides anything.
 
+pub mod chat;
 pub mod support;
+pub mod webhooks;

@@ -5,18 +5,20 @@
 use auth::{AgentAuth, Caller};
 use axum::extract::State;
 use axum::{Json, Router};
-use chat_kit::{AppState, ChatService, store_failure};
 use contracts::lead_chat::AnalyticsSummary;
+use http_kit::outcomes::store_failure;
 use http_kit::{ApiError, ErrorKey};
+use usecases::leads;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::chat::{ChatService, ChatState};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<ChatState> {
     OpenApiRouter::new().routes(routes!(analytics_summary))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
-    chat_kit::app(routes(), ErrorKey::Detail, backend, agents, service)
+    wiring::chat::app(routes(), ErrorKey::Detail, backend, agents, service)
 }
 
 /// Lead analytics summary
@@ -31,22 +33,11 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     security(("api_key" = []), ("bearer" = []), ("cognito" = []))
 )]
 async fn analytics_summary(
-    State(state): State<AppState>,
+    State(state): State<ChatState>,
     caller: Caller,
 ) -> Result<Json<AnalyticsSummary>, ApiError> {
-    let tally = state
-        .service
-        .analytics
-        .tally(caller.tenant())
+    let tally = leads::figures(&state.service.conversations, caller.tenant())
         .await
-        .map_err(store_failure)?;
-    Ok(Json(AnalyticsSummary {
-        total_conversations: tally.conversations,
-        leads_captured: tally.leads,
-        hot_leads: tally.hot,
-        warm_leads: tally.warm,
-        cold_leads: tally.cold,
-        avg_response_time: tally.avg_response_secs(),
-        conversion_rate: tally.conversion_rate(),
-    }))
+        .map_err(|error| store_failure(error, "analytics"))?;
+    Ok(Json(AnalyticsSummary::from(&tally)))
 }

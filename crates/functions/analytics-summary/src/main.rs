@@ -3,5 +3,5 @@
 #[tokio::main]
 async fn main() -> Result<(), http_kit::lambda::Error> {
     telemetry::init(env!("CARGO_PKG_NAME"));
-    chat_kit::run(analytics_summary::app).await
+    wiring::chat::run(analytics_summary::app).await
 }

@@ -5,23 +5,22 @@
 use auth::{AgentAuth, KeyCaller};
 use axum::extract::State;
 use axum::{Json, Router};
-use chat_kit::conversation::Converse;
-use chat_kit::{AppState, ChatService, converse};
 use contracts::lead_chat::{ChatRespondRequest, ChatRespondResponse};
-use domain::conversation::{ConversationKey, chat_text};
 use domain::lead::{LeadSource, UserId};
 use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, IdempotentJson};
-use serde_json::Value;
+use serde_json::{Value, json};
+use usecases::conversations::Message;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::chat::{ChatService, ChatState};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<ChatState> {
     OpenApiRouter::new().routes(routes!(respond))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
-    chat_kit::app(routes(), ErrorKey::Detail, backend, agents, service)
+    wiring::chat::app(routes(), ErrorKey::Detail, backend, agents, service)
 }
 
 /// Reply to a visitor's message
@@ -44,41 +43,29 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     security(("api_key" = []), ("bearer" = []))
 )]
 async fn respond(
-    State(state): State<AppState>,
+    State(state): State<ChatState>,
     KeyCaller(grant): KeyCaller,
-    IdempotentJson {
-        body: request,
-        key: idempotency,
-    }: IdempotentJson<ChatRespondRequest>,
+    IdempotentJson { body, key }: IdempotentJson<ChatRespondRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let text = chat_text(&request.message)
-        .map_err(|error| ApiError::new(ErrorCode::InvalidMessage, error.to_string()))?;
-    let source = chat_source(&request.source)?;
-    let user_id = UserId::parse(&request.user_id)
+    let source = chat_source(&body.source)?;
+    let user_id = UserId::parse(&body.user_id)
         .map_err(|error| ApiError::new(ErrorCode::InvalidUserId, format!("user_id {error}")))?;
-    let tenant = grant.tenant.clone();
-    let key = ConversationKey::Visitor { source, user_id };
-    // The same key from another visitor of the tenant is another key.
-    let replay = idempotency
-        .map(|given| given.replay_key(&tenant, "chat-respond", key.lead_id(&tenant).as_str()));
-    let request = Converse {
-        key,
-        text,
-        caller_scope: grant.scope(),
-        replay,
-        channel_account: None,
-    };
-    converse(&state.service, &tenant, request, |lead, reply| {
-        serde_json::json!(ChatRespondResponse {
-            response: reply.text.clone(),
-            intent: reply.intent,
-            follow_up: reply.follow_up,
-            lead_id: lead.lead_id.to_string(),
+    let message = Message::from_visitor(
+        &grant.tenant,
+        "chat-respond",
+        source,
+        user_id,
+        &body.message,
+        key.as_ref(),
+        grant.scope(),
+    )?;
+    let answer = state
+        .service
+        .converse(&grant.tenant, message, |lead, reply| {
+            json!(ChatRespondResponse::of(lead, reply))
         })
-    })
-    .await
-    .map(|answer| Json(answer.body))
-    .map_err(chat_kit::ChatError::into_api_error)
+        .await?;
+    Ok(Json(answer.body))
 }
 
 /// The channels a visitor can chat from (seed 001's sources, and Messenger).

@@ -4,19 +4,20 @@
 use auth::{Agent, AgentAuth};
 use axum::extract::State;
 use axum::{Json, Router};
-use chat_kit::{AppState, ChatService};
 use contracts::chatbot::{ChatRequest, ChatResponse};
 use http_kit::{ApiError, ErrorKey, IdempotentJson};
-use serde_json::Value;
+use serde_json::{Value, json};
+use usecases::conversations::Message;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::chat::{ChatService, ChatState};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<ChatState> {
     OpenApiRouter::new().routes(routes!(internal_chat))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
-    chat_kit::app(routes(), ErrorKey::Error, backend, agents, service)
+    wiring::chat::app(routes(), ErrorKey::Error, backend, agents, service)
 }
 
 /// Send a message in a widget session
@@ -40,18 +41,23 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     security(("cognito" = []))
 )]
 async fn internal_chat(
-    State(state): State<AppState>,
+    State(state): State<ChatState>,
     agent: Agent,
-    request: IdempotentJson<ChatRequest>,
+    IdempotentJson { body, key }: IdempotentJson<ChatRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let scope = agent.scope();
-    chat_kit::widget::chat(
-        &state.service,
+    let (message, session) = Message::in_session(
         &agent.tenant,
         "chatbot-chat-internal",
-        request,
-        &scope,
-    )
-    .await
-    .map(Json)
+        &body.session_id,
+        &body.message,
+        key.as_ref(),
+        agent.scope(),
+    )?;
+    let answer = state
+        .service
+        .converse(&agent.tenant, message, |lead, reply| {
+            json!(ChatResponse::of(lead, reply, &session))
+        })
+        .await?;
+    Ok(Json(answer.body))
 }

@@ -3,5 +3,5 @@
 #[tokio::main]
 async fn main() -> Result<(), http_kit::lambda::Error> {
     telemetry::init(env!("CARGO_PKG_NAME"));
-    chat_kit::run(chatbot_session_internal::app).await
+    wiring::chat::run(chatbot_session_internal::app).await
 }

@@ -6,18 +6,18 @@ use auth::{AgentAuth, KeyCaller};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::{Json, Router};
-use chat_kit::{AppState, ChatService};
 use contracts::chatbot::{SessionRequest, SessionResponse};
 use http_kit::{ApiError, ErrorKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::chat::{ChatService, ChatState};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<ChatState> {
     OpenApiRouter::new().routes(routes!(open_session))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
-    chat_kit::app(routes(), ErrorKey::Error, backend, agents, service)
+    wiring::chat::app(routes(), ErrorKey::Error, backend, agents, service)
 }
 
 /// Start or resume a widget session
@@ -40,12 +40,14 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     security(("bearer" = []), ("api_key" = []))
 )]
 async fn open_session(
-    State(state): State<AppState>,
+    State(state): State<ChatState>,
     KeyCaller(grant): KeyCaller,
     body: Bytes,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let scope = grant.scope();
-    chat_kit::widget::session(&state.service, &grant.tenant, &body, &scope, false)
-        .await
-        .map(Json)
+    let request: SessionRequest = http_kit::json::parse_or_default(&body)?;
+    let opened = state
+        .service
+        .open_session(&grant.tenant, request.session_id.as_deref(), &grant.scope())
+        .await?;
+    Ok(Json(SessionResponse::of(&opened, false)))
 }

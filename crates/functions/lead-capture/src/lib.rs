@@ -6,11 +6,11 @@ use axum::Json;
 use axum::Router;
 use axum::extract::State;
 use contracts::lead_capture::{CaptureLeadRequest, CaptureLeadResponse};
-use domain::lead::{ConversationId, LeadDataError, LeadDetails, LeadId, UserId};
+use domain::lead::{ConversationId, LeadDataError, LeadDetails};
 use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, JsonBody};
-use store::leads::{LeadStore, NewLeadIds};
-use usecases::clock::{now_ms, random_u64};
+use store::leads::LeadStore;
+use usecases::leads;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -62,23 +62,10 @@ async fn capture_lead(
             })
         })
         .transpose()?;
-    let now = now_ms();
-    let user = details
-        .user_id
-        .clone()
-        .unwrap_or_else(|| UserId::generate(now, random_u64()));
-    let ids = NewLeadIds {
-        lead_id: LeadId::generate(now, random_u64()),
-        now_ms: now,
-    };
-    let lead = state
-        .service
-        .capture(&tenant, &user, &details, conversation.as_ref(), &ids)
-        .await
-        .map_err(|error| ApiError::internal("Error processing lead", &error))?;
-    if lead.lead_id == ids.lead_id {
-        telemetry::count(telemetry::Figure::LeadsCaptured, 1);
-    }
+    let (user, lead) =
+        leads::capture_lead(&state.service, &tenant, &details, conversation.as_ref())
+            .await
+            .map_err(|error| ApiError::internal("Error processing lead", &error))?;
     Ok(Json(CaptureLeadResponse {
         message: "Lead captured successfully",
         lead_id: lead.lead_id.to_string(),

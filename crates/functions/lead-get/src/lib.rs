@@ -4,22 +4,20 @@
 use auth::{AgentAuth, Caller};
 use axum::extract::{Path, State};
 use axum::{Json, Router};
-use chat_kit::conversation::SHOWN_MESSAGES;
-use chat_kit::views::lead_response;
-use chat_kit::{AppState, ChatService, lead_not_found, store_failure};
 use contracts::lead_chat::LeadResponse;
 use domain::lead::LeadId;
 use http_kit::{ApiError, ErrorKey};
-use store::conversations::Lookup;
+use usecases::leads;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::chat::{ChatService, ChatState};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<ChatState> {
     OpenApiRouter::new().routes(routes!(get_lead))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
-    chat_kit::app(routes(), ErrorKey::Detail, backend, agents, service)
+    wiring::chat::app(routes(), ErrorKey::Detail, backend, agents, service)
 }
 
 /// Get a lead
@@ -36,19 +34,11 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     security(("api_key" = []), ("bearer" = []), ("cognito" = []))
 )]
 async fn get_lead(
-    State(state): State<AppState>,
+    State(state): State<ChatState>,
     caller: Caller,
     Path(lead_id): Path<String>,
 ) -> Result<Json<LeadResponse>, ApiError> {
     let lead_id = LeadId::from_stored(lead_id);
-    match state
-        .service
-        .leads
-        .conversation(caller.tenant(), &lead_id, SHOWN_MESSAGES)
-        .await
-        .map_err(store_failure)?
-    {
-        Lookup::Found(read) => Ok(Json(lead_response(read.lead, &read.recent))),
-        Lookup::Missing | Lookup::OtherTenant => Err(lead_not_found()),
-    }
+    let read = leads::read_lead(&state.service.conversations, caller.tenant(), &lead_id).await?;
+    Ok(Json(read.into()))
 }

@@ -7,11 +7,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use contracts::lead_capture::{UpdateConversationRequest, UpdateConversationResponse};
-use domain::lead::{ConversationId, ConversationTracking, LeadId, UserId};
+use domain::lead::{ConversationId, ConversationTracking, UserId};
 use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, JsonBody};
-use store::leads::{LeadStore, NewLeadIds};
-use usecases::clock::{now_ms, random_u64};
+use store::leads::LeadStore;
+use usecases::leads;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -62,19 +62,11 @@ async fn update_conversation(
             format!("conversationId {other}"),
         ),
     })?;
-    let now = now_ms();
-    let ids = NewLeadIds {
-        lead_id: LeadId::generate(now, random_u64()),
-        now_ms: now,
-    };
-    let (tracking, lead) = state
-        .service
-        .track_conversation(&tenant, &user, &conversation, &ids)
+    let (tracking, lead) = leads::track_conversation(&state.service, &tenant, &user, &conversation)
         .await
         .map_err(|error| ApiError::internal("Error updating lead conversation", &error))?;
     let (status, message) = match tracking {
         ConversationTracking::CreatedLead => {
-            telemetry::count(telemetry::Figure::LeadsCaptured, 1);
             (StatusCode::CREATED, "New lead created with conversation ID")
         }
         ConversationTracking::Added => (StatusCode::OK, "Lead updated with new conversation ID"),

@@ -5,24 +5,21 @@
 use auth::{Agent, AgentAuth};
 use axum::extract::{Path, State};
 use axum::{Json, Router};
-use chat_kit::conversation::SHOWN_MESSAGES;
-use chat_kit::views::lead_response;
-use chat_kit::{AppState, ChatService, lead_not_found, store_failure};
 use contracts::lead_chat::{LeadResponse, UpdateLeadRequest};
 use domain::lead::{LeadId, LeadStatus};
 use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, JsonBody};
-use store::conversations::{LeadWrite, Lookup, Saved};
-use usecases::clock::now_ms;
+use usecases::leads;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::chat::{ChatService, ChatState};
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<ChatState> {
     OpenApiRouter::new().routes(routes!(update_lead))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -> Router {
-    chat_kit::app(routes(), ErrorKey::Detail, backend, agents, service)
+    wiring::chat::app(routes(), ErrorKey::Detail, backend, agents, service)
 }
 
 /// Change a lead's pipeline status
@@ -41,7 +38,7 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     security(("cognito" = []))
 )]
 async fn update_lead(
-    State(state): State<AppState>,
+    State(state): State<ChatState>,
     agent: Agent,
     Path(lead_id): Path<String>,
     JsonBody(request): JsonBody<UpdateLeadRequest>,
@@ -49,38 +46,13 @@ async fn update_lead(
     let status = LeadStatus::parse(request.status.trim())
         .map_err(|error| ApiError::new(ErrorCode::InvalidStatus, error.to_string()))?;
     let lead_id = LeadId::from_stored(lead_id);
-    let leads = &state.service.leads;
-    let mut retries = usecases::retry::Retries::default();
-    loop {
-        let read = match leads
-            .conversation(&agent.tenant, &lead_id, SHOWN_MESSAGES)
-            .await
-            .map_err(store_failure)?
-        {
-            Lookup::Found(read) => *read,
-            Lookup::Missing | Lookup::OtherTenant => return Err(lead_not_found()),
-        };
-        if read.lead.status == status {
-            return Ok(Json(lead_response(read.lead, &read.recent)));
-        }
-        let mut lead = read.lead.clone();
-        lead.status = status;
-        lead.updated_at = now_ms().max(lead.updated_at);
-        match leads
-            .save(
-                &agent.tenant,
-                &read,
-                LeadWrite::lead(lead.clone(), &read),
-                &mut retries,
-            )
-            .await
-            .map_err(store_failure)?
-        {
-            Saved::Done => return Ok(Json(lead_response(lead, &read.recent))),
-            _ => retries
-                .pause()
-                .await
-                .map_err(|error| store_failure(error.into()))?,
-        }
-    }
+    let moved = leads::move_lead(
+        &state.service.conversations,
+        &agent.tenant,
+        &lead_id,
+        status,
+        None,
+    )
+    .await?;
+    Ok(Json(moved.into()))
 }

@@ -7,7 +7,8 @@
 //! and a missing one is never created by an edit. Either outcome is said as Lex should say it:
 //! `Fulfilled` or `Failed`, never a success that did nothing.
 
-pub mod lex;
+/// The Lex V2 code hook's event and answer, as this function reads and writes them.
+pub use contracts::lex;
 
 use std::collections::BTreeMap;
 
@@ -16,11 +17,9 @@ use domain::settings::Settings;
 use domain::{Email, TenantId};
 use lambda_runtime::{LambdaEvent, service_fn};
 use store::bot_users::BotUserStore;
+use usecases::bot_users::{BotUserError, change_bot_user_email, register_bot_user};
 
-use crate::lex::{
-    Bot, DialogAction, DialogActionType, Intent, IntentState, InvocationSource, LexEvent,
-    LexResponse, Message, SessionState,
-};
+use crate::lex::{Bot, IntentState, InvocationSource, LexEvent, LexResponse};
 
 /// Which tenant each bot (or bot alias) belongs to, from `LEX_BOT_TENANTS`:
 /// `<botId>[:<aliasId>]=<tenant>`, comma-separated. An alias's own entry wins over its bot's.
@@ -134,7 +133,7 @@ impl CodeHook {
     pub async fn handle(&self, event: LexEvent) -> LexResponse {
         let attributes = event.session_state.session_attributes.clone();
         let Some(intent) = event.session_state.intent.clone() else {
-            return close(
+            return LexResponse::close(
                 attributes,
                 None,
                 IntentState::Failed,
@@ -146,11 +145,11 @@ impl CodeHook {
                 "Sorry, I can't help with that request ({}).",
                 echo(&intent.name)
             );
-            return close(attributes, Some(intent), IntentState::Failed, &text);
+            return LexResponse::close(attributes, Some(intent), IntentState::Failed, &text);
         };
         let Some(tenant) = self.tenants.tenant_of(&event.bot) else {
             tracing::error!(bot = %event.bot.id, alias = ?event.bot.alias_id, "a bot no tenant is configured for (LEX_BOT_TENANTS)");
-            return close(
+            return LexResponse::close(
                 attributes,
                 Some(intent),
                 IntentState::Failed,
@@ -170,7 +169,7 @@ impl CodeHook {
                 "\"{}\" cannot be a username: {why}. {USERNAME_PROMPT}",
                 echo(raw)
             );
-            return elicit(attributes, intent, USERNAME_SLOT, &text);
+            return LexResponse::elicit(attributes, intent, USERNAME_SLOT, &text);
         }
         if let Some((raw, Err(_))) = &email {
             let text = format!(
@@ -178,53 +177,37 @@ impl CodeHook {
                 echo(raw),
                 kind.email_prompt()
             );
-            return elicit(attributes, intent, email_slot, &text);
+            return LexResponse::elicit(attributes, intent, email_slot, &text);
         }
         let (Some((_, Ok(username))), Some((_, Ok(email)))) = (username, email) else {
             return match event.invocation_source {
                 // Lex asks for what is missing with the bot's own prompts.
-                InvocationSource::DialogCodeHook => delegate(attributes, intent),
+                InvocationSource::DialogCodeHook => LexResponse::delegate(attributes, intent),
                 InvocationSource::FulfillmentCodeHook => {
                     let (slot, prompt) = if intent.slot_text(USERNAME_SLOT).is_none() {
                         (USERNAME_SLOT, USERNAME_PROMPT)
                     } else {
                         (email_slot, kind.email_prompt())
                     };
-                    elicit(attributes, intent, slot, prompt)
+                    LexResponse::elicit(attributes, intent, slot, prompt)
                 }
             };
         };
         if event.invocation_source == InvocationSource::DialogCodeHook {
-            return delegate(attributes, intent);
+            return LexResponse::delegate(attributes, intent);
         }
 
-        let now = usecases::clock::now_ms();
         let outcome = match kind {
-            UserIntent::Register => self.users.register(tenant, &username, &email, now).await,
-            UserIntent::Edit => {
-                self.users
-                    .change_email(tenant, &username, &email, now)
-                    .await
-            }
+            UserIntent::Register => register_bot_user(&self.users, tenant, &username, &email)
+                .await
+                .map(|()| format!("User {username} has been registered with email {email}.")),
+            UserIntent::Edit => change_bot_user_email(&self.users, tenant, &username, &email)
+                .await
+                .map(|()| format!("User {username} has been updated with new email {email}.")),
         };
-        let (state, text) = match (kind, outcome) {
-            (UserIntent::Register, Ok(true)) => (
-                IntentState::Fulfilled,
-                format!("User {username} has been registered with email {email}."),
-            ),
-            (UserIntent::Register, Ok(false)) => (
-                IntentState::Failed,
-                format!("User {username} is already registered."),
-            ),
-            (UserIntent::Edit, Ok(true)) => (
-                IntentState::Fulfilled,
-                format!("User {username} has been updated with new email {email}."),
-            ),
-            (UserIntent::Edit, Ok(false)) => (
-                IntentState::Failed,
-                format!("User {username} does not exist."),
-            ),
-            (_, Err(error)) => {
+        let (state, text) = match outcome {
+            Ok(done) => (IntentState::Fulfilled, done),
+            Err(BotUserError::Store(error)) => {
                 tracing::error!(%error, intent = %intent.name, "could not write the bot's user");
                 (
                     IntentState::Failed,
@@ -232,8 +215,9 @@ impl CodeHook {
                         .to_owned(),
                 )
             }
+            Err(refused) => (IntentState::Failed, refused.to_string()),
         };
-        close(attributes, Some(intent), state, &text)
+        LexResponse::close(attributes, Some(intent), state, &text)
     }
 }
 
@@ -249,66 +233,6 @@ fn echo(heard: &str) -> String {
     let mut cut: String = heard.chars().take(ECHO_CHARS - 1).collect();
     cut.push('…');
     cut
-}
-
-fn respond(
-    session_attributes: Option<BTreeMap<String, String>>,
-    intent: Option<Intent>,
-    action: DialogAction,
-    text: Option<&str>,
-) -> LexResponse {
-    LexResponse {
-        session_state: SessionState {
-            session_attributes,
-            active_contexts: None,
-            dialog_action: Some(action),
-            intent,
-        },
-        messages: text.map(Message::plain).into_iter().collect(),
-    }
-}
-
-/// Ends the intent in `state` with a message.
-fn close(
-    attributes: Option<BTreeMap<String, String>>,
-    intent: Option<Intent>,
-    state: IntentState,
-    text: &str,
-) -> LexResponse {
-    let intent = intent.map(|intent| Intent {
-        state: Some(state),
-        ..intent
-    });
-    let action = DialogAction {
-        kind: DialogActionType::Close,
-        slot_to_elicit: None,
-    };
-    respond(attributes, intent, action, Some(text))
-}
-
-/// Asks for `slot` again, with `text` saying why; what was heard for it is cleared.
-fn elicit(
-    attributes: Option<BTreeMap<String, String>>,
-    mut intent: Intent,
-    slot: &str,
-    text: &str,
-) -> LexResponse {
-    intent.slots.insert(slot.to_owned(), None);
-    intent.state = Some(IntentState::InProgress);
-    let action = DialogAction {
-        kind: DialogActionType::ElicitSlot,
-        slot_to_elicit: Some(slot.to_owned()),
-    };
-    respond(attributes, Some(intent), action, Some(text))
-}
-
-/// Lets Lex go on as the bot is configured.
-fn delegate(attributes: Option<BTreeMap<String, String>>, intent: Intent) -> LexResponse {
-    let action = DialogAction {
-        kind: DialogActionType::Delegate,
-        slot_to_elicit: None,
-    };
-    respond(attributes, Some(intent), action, None)
 }
 
 #[cfg(test)]

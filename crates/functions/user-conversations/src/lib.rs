@@ -10,6 +10,7 @@ use domain::lead::{UserId, all_conversation_ids};
 use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey};
 use store::leads::LeadStore;
+use usecases::leads;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -52,24 +53,22 @@ async fn user_conversations(
         }
         other => ApiError::new(ErrorCode::InvalidUserId, format!("userId {other}")),
     })?;
-    let leads = state
-        .service
-        .leads_of_user(&tenant, &user)
+    let found = leads::leads_of_user(&state.service, &tenant, &user)
         .await
         .map_err(|error| ApiError::internal("Error retrieving user conversations", &error))?;
-    if leads.is_empty() {
+    if found.is_empty() {
         return Err(ApiError::new(
             ErrorCode::NotFound,
             "No leads found for this userId",
         ));
     }
-    let all_conversation_ids = all_conversation_ids(&leads)
+    let all_conversation_ids = all_conversation_ids(&found)
         .into_iter()
         .map(|id| id.to_string())
         .collect();
     Ok(Json(UserConversationsResponse {
         user_id: user.to_string(),
-        leads: leads.into_iter().map(LeadView::from).collect(),
+        leads: found.into_iter().map(LeadView::from).collect(),
         all_conversation_ids,
     }))
 }

@@ -4,12 +4,12 @@ use axum::Router;
 use http_kit::ErrorKey;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use webhook_kit::WebhookState;
+use webhooks::WebhookState;
 
-webhook_kit::meta_webhook!(
+webhooks::meta_webhook!(
     messenger_tickets,
-    webhook_kit::Provider::Messenger,
-    webhook_kit::Handling::Tickets,
+    webhooks::Provider::Messenger,
+    webhooks::Handling::Tickets,
     "/api/webhooks/facebook",
     "A Messenger delivery (`object: page`)"
 );
@@ -20,9 +20,9 @@ pub fn routes() -> OpenApiRouter<WebhookState> {
             messenger_tickets::handshake,
             messenger_tickets::deliver
         ))
-        .layer(webhook_kit::delivery_body_limit())
+        .layer(webhooks::delivery_body_limit())
 }
 
-pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
+pub fn app(backend: &store::Backend, chat: wiring::chat::ChatService) -> Router {
     http_kit::finish(routes(), WebhookState::new(backend, chat), ErrorKey::Detail)
 }

@@ -6,19 +6,19 @@ use axum::Router;
 use http_kit::ErrorKey;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use webhook_kit::WebhookState;
+use webhooks::WebhookState;
 
-webhook_kit::meta_webhook!(
+webhooks::meta_webhook!(
     instagram_leads,
-    webhook_kit::Provider::Instagram,
-    webhook_kit::Handling::Leads,
+    webhooks::Provider::Instagram,
+    webhooks::Handling::Leads,
     "/api/v1/webhook/instagram",
     "An Instagram messaging delivery (`object: instagram`)"
 );
-webhook_kit::meta_webhook!(
+webhooks::meta_webhook!(
     instagram_tickets,
-    webhook_kit::Provider::Instagram,
-    webhook_kit::Handling::Tickets,
+    webhooks::Provider::Instagram,
+    webhooks::Handling::Tickets,
     "/api/webhooks/instagram",
     "An Instagram messaging delivery (`object: instagram`)"
 );
@@ -33,9 +33,9 @@ pub fn routes() -> OpenApiRouter<WebhookState> {
             instagram_tickets::handshake,
             instagram_tickets::deliver
         ))
-        .layer(webhook_kit::delivery_body_limit())
+        .layer(webhooks::delivery_body_limit())
 }
 
-pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
+pub fn app(backend: &store::Backend, chat: wiring::chat::ChatService) -> Router {
     http_kit::finish(routes(), WebhookState::new(backend, chat), ErrorKey::Detail)
 }

@@ -3,5 +3,5 @@
 #[tokio::main]
 async fn main() -> Result<(), http_kit::lambda::Error> {
     telemetry::init(env!("CARGO_PKG_NAME"));
-    webhook_kit::run(webhook_instagram::app).await
+    wiring::webhooks::run(webhook_instagram::app).await
 }

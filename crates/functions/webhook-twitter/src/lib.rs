@@ -11,15 +11,15 @@ use axum::http::HeaderMap;
 use http_kit::{ApiError, ErrorKey};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use webhook_kit::{DeliveryOutcome, Handling, Provider, WebhookState};
+use webhooks::{DeliveryOutcome, Handling, Provider, WebhookState};
 
 pub fn routes() -> OpenApiRouter<WebhookState> {
     OpenApiRouter::new()
         .routes(routes!(crc_check, deliver))
-        .layer(webhook_kit::delivery_body_limit())
+        .layer(webhooks::delivery_body_limit())
 }
 
-pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
+pub fn app(backend: &store::Backend, chat: wiring::chat::ChatService) -> Router {
     http_kit::finish(routes(), WebhookState::new(backend, chat), ErrorKey::Detail)
 }
 
@@ -46,7 +46,7 @@ async fn crc_check(
     State(state): State<WebhookState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    webhook_kit::x_crc(&state, &query).await
+    webhooks::x_crc(&state, &query).await
 }
 
 /// Receive a delivery
@@ -73,7 +73,7 @@ async fn deliver(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DeliveryOutcome>, ApiError> {
-    webhook_kit::receive_delivery(
+    webhooks::receive_delivery(
         Provider::X,
         Handling::Tickets,
         &state,

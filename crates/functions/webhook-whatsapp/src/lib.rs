@@ -6,19 +6,19 @@ use axum::Router;
 use http_kit::ErrorKey;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use webhook_kit::WebhookState;
+use webhooks::WebhookState;
 
-webhook_kit::meta_webhook!(
+webhooks::meta_webhook!(
     whatsapp_tickets,
-    webhook_kit::Provider::WhatsApp,
-    webhook_kit::Handling::Tickets,
+    webhooks::Provider::WhatsApp,
+    webhooks::Handling::Tickets,
     "/api/webhooks/whatsapp",
     "A WhatsApp Cloud API delivery (`object: whatsapp_business_account`): messages and statuses"
 );
-webhook_kit::meta_webhook!(
+webhooks::meta_webhook!(
     whatsapp_leads,
-    webhook_kit::Provider::WhatsApp,
-    webhook_kit::Handling::Leads,
+    webhooks::Provider::WhatsApp,
+    webhooks::Handling::Leads,
     "/api/v1/webhook/whatsapp",
     "A WhatsApp Cloud API delivery (`object: whatsapp_business_account`): messages and statuses"
 );
@@ -30,9 +30,9 @@ pub fn routes() -> OpenApiRouter<WebhookState> {
             whatsapp_tickets::deliver
         ))
         .routes(routes!(whatsapp_leads::handshake, whatsapp_leads::deliver))
-        .layer(webhook_kit::delivery_body_limit())
+        .layer(webhooks::delivery_body_limit())
 }
 
-pub fn app(backend: &store::Backend, chat: chat_kit::ChatService) -> Router {
+pub fn app(backend: &store::Backend, chat: wiring::chat::ChatService) -> Router {
     http_kit::finish(routes(), WebhookState::new(backend, chat), ErrorKey::Detail)
 }

@@ -22,6 +22,7 @@ use domain::customer::{ChannelIdentity, Customer};
 use domain::replay::{Replay, Replayed};
 use domain::ticket::{CustomerId, Ticket, TicketChange, TicketId};
 use usecases::ListError;
+use usecases::channels::{DeliveryReports, StatusReport};
 use usecases::replays::Replays;
 use usecases::tickets::{
     Claim, KnownCustomer, NewTicketWrite, TicketPage, TicketQuery, TicketReader,
@@ -159,5 +160,19 @@ impl TicketWriter for TicketStore {
 impl Replays for TicketStore {
     async fn earlier(&self, replay: &Replay) -> Result<Option<Replayed>, usecases::StoreError> {
         Ok(crate::replay::earlier(&self.client, &self.claims_table, replay).await?)
+    }
+}
+
+impl DeliveryReports for TicketStore {
+    async fn record_delivery(&self, report: &StatusReport) -> Result<bool, usecases::StoreError> {
+        Ok(TicketStore::record_delivery(
+            self,
+            &report.tenant,
+            report.channel,
+            &report.account_id,
+            &report.message_id,
+            &report.delivery,
+        )
+        .await?)
     }
 }

@@ -1,7 +1,10 @@
-//! The reply trait every assistant engine implements, and the values it works on.
+//! The assistant, as the conversation use cases ask it: a reply to a visitor's message given the
+//! conversation so far, with what it found out about the visitor. The `assistant` crate
+//! implements it (a built-in engine and an LLM provider).
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use domain::lead::LeadIntent;
 
@@ -55,7 +58,7 @@ impl Profile {
 pub struct Reply {
     pub text: String,
     pub intent: LeadIntent,
-    /// 0–100; see [`crate::intent`].
+    /// 0–100: how ready to buy the whole conversation reads.
     pub score: u8,
     /// Everything known after this turn, from the whole conversation.
     pub profile: Profile,
@@ -81,9 +84,9 @@ pub type ReplyFuture<'a> = Pin<Box<dyn Future<Output = Reply> + Send + 'a>>;
 /// Answers a visitor.
 ///
 /// The method returns a boxed future rather than being an `async fn` so the trait stays
-/// object-safe: callers hold a `Box<dyn Engine>` chosen by configuration at start-up. A reply
-/// never fails: an engine that cannot answer degrades to a simpler one itself, because a
-/// visitor waiting in a chat window is better served by a plain answer than an error.
+/// object-safe: callers hold a `dyn Engine` chosen by configuration at start-up. A reply never
+/// fails: an engine that cannot answer degrades to a simpler one itself, because a visitor
+/// waiting in a chat window is better served by a plain answer than an error.
 pub trait Engine: Send + Sync {
     /// The reply to `message`, given the conversation before it (`history`, oldest first, not
     /// including `message`).
@@ -95,7 +98,7 @@ pub trait Engine: Send + Sync {
     ) -> ReplyFuture<'a>;
 
     /// The longest a reply may take: what a caller with a deadline must leave for asking again.
-    fn longest_reply(&self) -> std::time::Duration {
-        std::time::Duration::ZERO
+    fn longest_reply(&self) -> Duration {
+        Duration::ZERO
     }
 }

@@ -1,0 +1,9 @@
+//! Leads: created by a form or an integration (seed 001), read and moved along the sales
+//! pipeline by agents (seed 002), captured from a chatbot's lead form with the conversations of
+//! each user (seed 000), and the running figures of them all.
+
+mod capture;
+mod pipeline;
+
+pub use capture::{capture_lead, leads_of_user, track_conversation};
+pub use pipeline::{LeadError, NewLead, create_lead, figures, move_lead, read_lead};
