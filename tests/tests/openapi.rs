@@ -9,10 +9,11 @@ use std::process::Command;
 use domain::conversation::ChatRole;
 use domain::lead::{LeadIntent, LeadSource, LeadStatus};
 use domain::ticket::{Channel, DeliveryState, Priority, SenderType, TicketStatus, Visibility};
+use http_kit::catalogue::{ANY_ROUTE, ErrorCode};
 use serde_json::Value;
 
 fn document() -> Value {
-    serde_json::to_value(api_docs::document()).unwrap()
+    api_docs::document()
 }
 
 fn validator() -> PathBuf {
@@ -81,6 +82,7 @@ fn wire_enums() -> BTreeMap<&'static str, Vec<String>> {
             spellings(TicketStatus::ALL, TicketStatus::as_str),
         ),
         ("Visibility", spellings(Visibility::ALL, Visibility::as_str)),
+        ("ErrorCode", spellings(ErrorCode::ALL, ErrorCode::as_str)),
     ])
 }
 
@@ -207,4 +209,55 @@ fn constraints_the_server_enforces_are_documented() {
             "{path}: {bad_request}"
         );
     }
+}
+
+#[test]
+fn every_route_lists_the_error_codes_it_answers_and_every_code_is_answered_somewhere() {
+    let document = document();
+    let catalogue: BTreeSet<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+    let mut answered = BTreeSet::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let route = format!("{method} {path}");
+            let codes: Vec<&str> = operation["x-error-codes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{route} lists its error codes"))
+                .iter()
+                .map(|code| code.as_str().unwrap())
+                .collect();
+            for code in &codes {
+                assert!(
+                    catalogue.contains(code),
+                    "{route}: {code} is in the catalogue"
+                );
+                answered.insert(*code);
+            }
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let status: u16 = status.parse().unwrap();
+                let is_error_body = response["content"]["application/json"]["schema"]["$ref"]
+                    == "#/components/schemas/ErrorBody";
+                if status < 400 || (response.get("content").is_some() && !is_error_body) {
+                    continue;
+                }
+                let with_status = ErrorCode::ALL
+                    .iter()
+                    .filter(|code| code.status().as_u16() == status)
+                    .any(|code| codes.contains(&code.as_str()));
+                assert!(
+                    with_status && is_error_body,
+                    "{route}: its {status} says which codes come with it: {response}"
+                );
+            }
+        }
+    }
+    let unanswered: Vec<&str> = ErrorCode::ALL
+        .iter()
+        .filter(|code| !ANY_ROUTE.contains(code))
+        .map(|code| code.as_str())
+        .filter(|code| !answered.contains(code))
+        .collect();
+    assert!(
+        unanswered.is_empty(),
+        "codes in the catalogue that no route answers: {unanswered:?}"
+    );
 }

@@ -141,6 +141,174 @@ catalogue! {
     Contended => (SERVICE_UNAVAILABLE, "contended"),
 }
 
+/// Codes any route may answer, whatever it does: a request the platform cannot route or read,
+/// and our own failures. The catalogue lists them once rather than on every route.
+pub const ANY_ROUTE: &[ErrorCode] = &[
+    ErrorCode::BadRequest,
+    ErrorCode::NotFound,
+    ErrorCode::MethodNotAllowed,
+    ErrorCode::UnsupportedMediaType,
+    ErrorCode::Internal,
+    ErrorCode::Error,
+];
+
+/// Describes the catalogue in an OpenAPI document (as JSON): `components.schemas.ErrorCode`
+/// (every code with its status and meaning) and `ErrorBody` (what every error carries), and on
+/// each operation `x-error-codes`, the codes that route answers: those `specific` names for its
+/// operation id, with those its shape implies (credentials, an `Idempotency-Key`). Each error
+/// response without a body of its own says which of its codes come with it and carries the
+/// error body; a status a code needs is added when the route did not document it. An operation
+/// `specific` does not name is refused, so a new route cannot go undocumented.
+pub fn describe_errors(
+    document: &mut serde_json::Value,
+    specific: &[(&str, Vec<ErrorCode>)],
+) -> Result<(), String> {
+    use serde_json::{Value, json};
+
+    let mut named: std::collections::BTreeMap<&str, &Vec<ErrorCode>> = specific
+        .iter()
+        .map(|(operation, codes)| (*operation, codes))
+        .collect();
+    let paths = document
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .ok_or("the document has no paths")?;
+    for (path, operations) in paths.iter_mut() {
+        let Some(operations) = operations.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in operations.iter_mut() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let mut codes: Vec<ErrorCode> = named
+                .remove(id.as_str())
+                .ok_or_else(|| format!("{method} {path} ({id}) names no error codes"))?
+                .clone();
+            codes.extend(implied(operation));
+            codes.sort();
+            codes.dedup();
+            let responses = operation["responses"]
+                .as_object_mut()
+                .ok_or_else(|| format!("{method} {path} has no responses"))?;
+            for code in &codes {
+                let status = code.status().as_u16().to_string();
+                let response = responses
+                    .entry(status)
+                    .or_insert_with(|| json!({"description": code.meaning()}));
+                if response.get("content").is_none() {
+                    response["content"] = json!({"application/json": {"schema": {
+                        "$ref": "#/components/schemas/ErrorBody"
+                    }}});
+                }
+            }
+            for (status, response) in responses.iter_mut() {
+                let with_status: Vec<String> = codes
+                    .iter()
+                    .filter(|code| code.status().as_str() == status)
+                    .map(|code| format!("`{}`", code.as_str()))
+                    .collect();
+                if !with_status.is_empty() {
+                    let said = response["description"].as_str().unwrap_or_default();
+                    response["description"] =
+                        json!(format!("{said} (codes: {})", with_status.join(", ")));
+                }
+            }
+            operation["x-error-codes"] =
+                json!(codes.iter().map(|code| code.as_str()).collect::<Vec<_>>());
+        }
+    }
+    if let Some(unused) = named.keys().next() {
+        return Err(format!(
+            "error codes named for {unused}, which no route has"
+        ));
+    }
+    let schemas = document
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or("the document has no components.schemas")?;
+    let table: Vec<String> = ErrorCode::ALL
+        .iter()
+        .map(|code| {
+            format!(
+                "- `{}` ({}): {}{}",
+                code.as_str(),
+                code.status().as_u16(),
+                code.meaning(),
+                if ANY_ROUTE.contains(code) {
+                    " Any route."
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    schemas.insert(
+        "ErrorCode".to_owned(),
+        json!({
+            "type": "string",
+            "enum": ErrorCode::ALL.iter().map(|code| code.as_str()).collect::<Vec<_>>(),
+            "description": format!("Every error code the API answers, with the status it comes with. Each operation's `x-error-codes` lists those it answers.\n\n{}", table.join("\n")),
+        }),
+    );
+    schemas.insert(
+        "ErrorBody".to_owned(),
+        json!({
+            "type": "object",
+            "description": "An error: the code, and a text saying what went wrong under the key each seed's clients read (`detail` on the ticket, lead and webhook routes, `message` on seed 000's, `error` on the widget's).",
+            "required": ["code"],
+            "properties": {
+                "code": {"$ref": "#/components/schemas/ErrorCode"},
+                "detail": {"type": "string"},
+                "message": {"type": "string"},
+                "error": {"type": "string"},
+            },
+        }),
+    );
+    Ok(())
+}
+
+/// The codes an operation's shape implies: its credentials and its `Idempotency-Key` header.
+fn implied(operation: &serde_json::Value) -> Vec<ErrorCode> {
+    let schemes: Vec<&str> = operation["security"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_object)
+        .flat_map(|requirement| requirement.keys().map(String::as_str))
+        .collect();
+    let mut codes = Vec::new();
+    if !schemes.is_empty() {
+        codes.push(ErrorCode::Unauthorized);
+    }
+    if schemes.contains(&"cognito") {
+        codes.extend([
+            ErrorCode::InvalidToken,
+            ErrorCode::TokenExpired,
+            ErrorCode::Forbidden,
+        ]);
+    }
+    if schemes
+        .iter()
+        .any(|scheme| matches!(*scheme, "api_key" | "bearer"))
+    {
+        codes.push(ErrorCode::OriginNotAllowed);
+    }
+    let idempotent = operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|parameter| parameter["name"] == "Idempotency-Key");
+    if idempotent {
+        codes.extend([
+            ErrorCode::InvalidIdempotencyKey,
+            ErrorCode::IdempotencyKeyReused,
+        ]);
+    }
+    codes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod errors;
+pub mod etag;
 pub mod idempotency;
 pub mod json;
 pub mod lambda;
@@ -24,7 +25,8 @@ use utoipa_axum::router::OpenApiRouter;
 pub const MAX_JSON_BODY_BYTES: usize = 64 * 1024;
 
 /// Turns a function's documented routes into the router it serves: its state attached, errors
-/// rendered with the seed family's key, bodies capped, and every request logged and measured
+/// rendered with the seed family's key, JSON answers to GETs given a validator, bodies capped,
+/// and every request logged and measured
 /// once its answer is final.
 pub fn finish<S>(routes: OpenApiRouter<S>, state: S, key: ErrorKey) -> Router
 where
@@ -36,6 +38,7 @@ where
         .layer(axum::middleware::map_response(move |response| {
             errors::render(key, response)
         }))
+        .layer(axum::middleware::from_fn(etag::validate))
         .layer(DefaultBodyLimit::max(MAX_JSON_BODY_BYTES))
         .layer(axum::middleware::from_fn(observe::observe))
 }

@@ -123,13 +123,8 @@ impl Provider {
 /// else 403.
 pub async fn meta_handshake(provider: Provider, state: &WebhookState, query: &str) -> Response {
     let query = channels::meta::subscription_from_query(query);
-    let refused = || {
-        (
-            StatusCode::FORBIDDEN,
-            Json(json!({"detail": "Verification failed", "code": "verification_failed"})),
-        )
-            .into_response()
-    };
+    let refused =
+        || ApiError::new(ErrorCode::VerificationFailed, "Verification failed").into_response();
     let Some(token_given) = query.verify_token.as_deref() else {
         return refused();
     };

@@ -10,6 +10,7 @@ use axum::Router;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use http_kit::ErrorKey;
+use http_kit::catalogue::ErrorCode;
 use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -66,8 +67,166 @@ fn docs_routes() -> OpenApiRouter {
         .routes(routes!(redoc))
 }
 
-/// The whole API: every function's documented routes, merged.
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The whole API as published: every function's documented routes, merged, with the error
+/// catalogue and the codes each route answers.
+pub fn document() -> serde_json::Value {
+    let mut document = serde_json::to_value(routes_document()).expect("the document serialises");
+    http_kit::catalogue::describe_errors(&mut document, &route_errors())
+        .expect("every route names its error codes");
+    document
+}
+
+/// The error codes each operation answers beyond those its credentials and `Idempotency-Key`
+/// imply (and those any route may answer, `http_kit::catalogue::ANY_ROUTE`): what its handler's
+/// input checks and use case can refuse with, as `http_kit::outcomes` maps them.
+fn route_errors() -> Vec<(&'static str, Vec<ErrorCode>)> {
+    use ErrorCode::*;
+    let json_body = [InvalidJson, UnreadableBody, BodyTooLarge];
+    let with_body = |codes: &[ErrorCode]| [&json_body[..], codes].concat();
+    // A provider's delivery: refused unverified before anything in it is read.
+    let delivery = vec![Unauthorized, InvalidDelivery, BodyTooLarge, Contended];
+    vec![
+        ("root", vec![]),
+        ("service_health", vec![]),
+        ("health", vec![]),
+        ("ready", vec![]),
+        ("openapi_json", vec![]),
+        ("swagger_ui", vec![]),
+        ("redoc", vec![]),
+        ("widget_script", vec![]),
+        // Seed 000
+        (
+            "capture_lead",
+            with_body(&[MissingLeadData, InvalidLeadData, InvalidConversationId]),
+        ),
+        (
+            "update_conversation",
+            with_body(&[MissingFields, InvalidUserId, InvalidConversationId]),
+        ),
+        (
+            "user_conversations",
+            vec![MissingUserId, InvalidUserId, NotFound],
+        ),
+        // Seed 001
+        (
+            "respond",
+            with_body(&[
+                InvalidMessage,
+                InvalidSource,
+                InvalidUserId,
+                RateLimited,
+                Contended,
+            ]),
+        ),
+        (
+            "create_lead",
+            with_body(&[
+                InvalidSource,
+                MissingField,
+                FieldTooLong,
+                InvalidEmail,
+                InvalidPhone,
+                InvalidIntent,
+                Contended,
+            ]),
+        ),
+        ("get_lead", vec![NotFound]),
+        (
+            "update_lead",
+            with_body(&[InvalidStatus, NotFound, PreconditionFailed, Contended]),
+        ),
+        ("analytics_summary", vec![]),
+        // Seed 002
+        (
+            "open_session",
+            vec![
+                InvalidJson,
+                BodyTooLarge,
+                SessionOfAnotherTenant,
+                RateLimited,
+                Contended,
+            ],
+        ),
+        (
+            "open_internal_session",
+            vec![
+                InvalidJson,
+                BodyTooLarge,
+                SessionOfAnotherTenant,
+                RateLimited,
+                Contended,
+            ],
+        ),
+        (
+            "chat",
+            with_body(&[
+                InvalidMessage,
+                InvalidSession,
+                SessionExpired,
+                RateLimited,
+                Contended,
+            ]),
+        ),
+        (
+            "internal_chat",
+            with_body(&[
+                InvalidMessage,
+                InvalidSession,
+                SessionExpired,
+                RateLimited,
+                Contended,
+            ]),
+        ),
+        // Seed 004
+        ("create_ticket", with_body(&[InvalidField, Contended])),
+        ("list_tickets", vec![InvalidQuery, InvalidCursor]),
+        ("get_ticket", vec![InvalidQuery, InvalidCursor, NotFound]),
+        ("ticket_status", vec![NotFound]),
+        (
+            "update_ticket",
+            with_body(&[
+                InvalidField,
+                NoUpdates,
+                NotFound,
+                InvalidTransition,
+                UnknownAgent,
+                Contended,
+            ]),
+        ),
+        (
+            "assign_ticket",
+            vec![MissingAgentId, UnknownAgent, NotFound, Contended],
+        ),
+        (
+            "add_message",
+            with_body(&[InvalidField, Forbidden, NotFound, TicketClosed, Contended]),
+        ),
+        ("get_customer", vec![NotFound]),
+        (
+            "customer_tickets",
+            vec![InvalidQuery, InvalidCursor, NotFound],
+        ),
+        ("hand_off", with_body(&[InvalidField, Contended])),
+        (
+            "twitter_crc_check",
+            vec![MissingCrcToken, MissingAccount, UnknownAccount],
+        ),
+        ("twitter_delivery", delivery.clone()),
+        ("whatsapp_tickets_handshake", vec![VerificationFailed]),
+        ("whatsapp_tickets_delivery", delivery.clone()),
+        ("whatsapp_leads_handshake", vec![VerificationFailed]),
+        ("whatsapp_leads_delivery", delivery.clone()),
+        ("instagram_tickets_handshake", vec![VerificationFailed]),
+        ("instagram_tickets_delivery", delivery.clone()),
+        ("instagram_leads_handshake", vec![VerificationFailed]),
+        ("instagram_leads_delivery", delivery.clone()),
+        ("messenger_tickets_handshake", vec![VerificationFailed]),
+        ("messenger_tickets_delivery", delivery),
+    ]
+}
+
+/// Every function's documented routes, merged.
+fn routes_document() -> utoipa::openapi::OpenApi {
     let mut document = FrontdeskApi::openapi();
     document.info.version = env!("CARGO_PKG_VERSION").to_owned();
     for part in [
@@ -109,9 +268,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The document serialised once per execution environment; every request sends the same bytes.
 fn document_json() -> &'static str {
     static DOCUMENT: OnceLock<String> = OnceLock::new();
-    DOCUMENT.get_or_init(|| {
-        serde_json::to_string(&document()).expect("the OpenAPI document serialises")
-    })
+    DOCUMENT.get_or_init(|| document().to_string())
 }
 
 /// The function's router.

@@ -3,9 +3,12 @@
 
 use auth::{AgentAuth, Caller};
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::{Json, Router};
 use contracts::lead_chat::LeadResponse;
 use domain::lead::LeadId;
+use http_kit::etag::version_tag;
 use http_kit::{ApiError, ErrorKey};
 use usecases::leads;
 use utoipa_axum::router::OpenApiRouter;
@@ -27,7 +30,9 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth, service: ChatService) -
     tag = "Leads",
     params(("lead_id" = String, Path, description = "Lead id")),
     responses(
-        (status = 200, description = "The lead with its latest 200 messages", body = LeadResponse),
+        (status = 200, description = "The lead with its latest 200 messages; its `ETag` is the lead's version, for `If-Match` on a change", body = LeadResponse,
+            headers(("ETag" = String, description = "The lead's version"))),
+        (status = 304, description = "Not modified since the `If-None-Match` version"),
         (status = 401, description = "No valid API key or agent token"),
         (status = 404, description = "Lead not found"),
     ),
@@ -37,8 +42,9 @@ async fn get_lead(
     State(state): State<ChatState>,
     caller: Caller,
     Path(lead_id): Path<String>,
-) -> Result<Json<LeadResponse>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let lead_id = LeadId::from_stored(lead_id);
     let read = leads::read_lead(&state.service.conversations, caller.tenant(), &lead_id).await?;
-    Ok(Json(read.into()))
+    let tag = version_tag(read.version().unwrap_or_default());
+    Ok(([(header::ETAG, tag)], Json(LeadResponse::from(read))))
 }

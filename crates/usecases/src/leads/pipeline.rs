@@ -116,19 +116,21 @@ pub async fn read_lead(
     }
 }
 
-/// Moves the tenant's lead to `status`; when `seen_version` is given, only if the lead is still
-/// at that version (an agent acting on what their screen showed). Answers the lead as it is now.
+/// Moves the tenant's lead to `status`; when `seen_versions` is given, only if the lead is still
+/// at one of those versions (an agent acting on what their screen showed). Answers the lead as
+/// it is now.
 pub async fn move_lead(
     leads: &impl Conversations,
     tenant: &TenantId,
     id: &LeadId,
     status: LeadStatus,
-    seen_version: Option<u64>,
+    seen_versions: Option<&[u64]>,
 ) -> Result<Conversation, LeadError> {
     let mut retries = Retries::default();
     loop {
         let mut read = read_lead(leads, tenant, id).await?;
-        if seen_version.is_some_and(|seen| read.version() != Some(seen)) {
+        if seen_versions.is_some_and(|seen| !read.version().is_some_and(|now| seen.contains(&now)))
+        {
             return Err(LeadError::Stale);
         }
         let mut lead = read.lead.clone();
@@ -144,7 +146,7 @@ pub async fn move_lead(
                 return Ok(read.after_write());
             }
             // The lead changed meanwhile: what the caller saw is no longer what it is.
-            Saved::Changed if seen_version.is_some() => return Err(LeadError::Stale),
+            Saved::Changed if seen_versions.is_some() => return Err(LeadError::Stale),
             _ => retries.pause().await?,
         }
     }

@@ -1,0 +1,154 @@
+//! Validators: every JSON answer to a GET carries an `ETag`, and a client that sends it back in
+//! `If-None-Match` gets `304 Not Modified` without the body (the console polls its lists and
+//! counts); a resource whose stored version is its validator (a lead) sets its own `ETag`, and a
+//! change sent with `If-Match` is made only while the resource is still that version.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use crate::{ApiError, ErrorCode};
+
+/// The largest answer given a validator from its bytes; larger ones (none today) go without.
+const HASHED_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// The `ETag` of a resource at a stored version.
+pub fn version_tag(version: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"v{version}\"")).expect("a quoted number is a header value")
+}
+
+/// The versions `If-Match` accepts: `None` without the header or with `*` (any version);
+/// otherwise the versions of the tags this service issued (a tag it never issued matches no
+/// version, so the change is refused as stale).
+pub fn if_match_versions(headers: &HeaderMap) -> Result<Option<Vec<u64>>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            "If-Match must be a list of entity tags",
+        )
+    })?;
+    let tags: Vec<&str> = value.split(',').map(str::trim).collect();
+    if tags.contains(&"*") {
+        return Ok(None);
+    }
+    Ok(Some(
+        tags.iter()
+            .filter_map(|tag| tag.strip_prefix("\"v")?.strip_suffix('"')?.parse().ok())
+            .collect(),
+    ))
+}
+
+/// Whether `If-None-Match` names `tag` (or is `*`). Weak comparison, as RFC 9110 asks for this
+/// header.
+fn none_match(headers: &HeaderMap, tag: &HeaderValue) -> bool {
+    let Some(Ok(given)) = headers.get(header::IF_NONE_MATCH).map(HeaderValue::to_str) else {
+        return false;
+    };
+    let ours = tag.to_str().unwrap_or_default().trim_start_matches("W/");
+    given
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == ours)
+}
+
+/// The layer: a validator on every successful JSON answer to a GET, and `304` when the client
+/// has it already.
+pub async fn validate(request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let asked = request.headers().clone();
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if response.status() != StatusCode::OK || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let tag = match parts.headers.get(header::ETAG) {
+        Some(tag) => tag.clone(),
+        None => {
+            let Ok(bytes) = to_bytes(body, HASHED_BODY_BYTES).await else {
+                return ApiError::internal("An answer could not be read", &"body over the limit")
+                    .into_response();
+            };
+            let digest = Sha256::digest(&bytes);
+            let tag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
+                .expect("hex is a header value");
+            parts.headers.insert(header::ETAG, tag.clone());
+            if none_match(&asked, &tag) {
+                return not_modified(parts.headers);
+            }
+            return Response::from_parts(parts, Body::from(bytes));
+        }
+    };
+    if none_match(&asked, &tag) {
+        return not_modified(parts.headers);
+    }
+    Response::from_parts(parts, body)
+}
+
+fn not_modified(headers: HeaderMap) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+        if let Some(value) = headers.get(&name) {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn if_match_reads_the_versions_this_service_issued() {
+        assert_eq!(if_match_versions(&HeaderMap::new()).unwrap(), None);
+        assert_eq!(
+            if_match_versions(&headers(header::IF_MATCH, "*")).unwrap(),
+            None
+        );
+        assert_eq!(
+            if_match_versions(&headers(header::IF_MATCH, "\"v7\", \"v9\"")).unwrap(),
+            Some(vec![7, 9])
+        );
+        assert_eq!(
+            if_match_versions(&headers(header::IF_MATCH, "\"abc\"")).unwrap(),
+            Some(vec![]),
+            "a tag never issued matches nothing"
+        );
+        assert_eq!(version_tag(7), "\"v7\"");
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_takes_a_star() {
+        let tag = HeaderValue::from_static("\"v3\"");
+        assert!(none_match(
+            &headers(header::IF_NONE_MATCH, "W/\"v3\""),
+            &tag
+        ));
+        assert!(none_match(
+            &headers(header::IF_NONE_MATCH, "\"x\", \"v3\""),
+            &tag
+        ));
+        assert!(none_match(&headers(header::IF_NONE_MATCH, "*"), &tag));
+        assert!(!none_match(&headers(header::IF_NONE_MATCH, "\"v4\""), &tag));
+        assert!(!none_match(&HeaderMap::new(), &tag));
+    }
+}
