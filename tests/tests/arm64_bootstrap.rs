@@ -57,6 +57,18 @@ async fn invoke_once(
     env: &[(String, String)],
     event: &str,
 ) -> Answer {
+    invoke(function, binary, env, event, 1).await.0
+}
+
+/// Starts `function`'s arm64 binary and hands it `event` `invocations` times; returns the first
+/// answer and everything the process wrote (stdout and stderr, as Lambda collects them).
+async fn invoke(
+    function: &str,
+    binary: &Path,
+    env: &[(String, String)],
+    event: &str,
+    invocations: usize,
+) -> (Answer, String) {
     let log = std::env::temp_dir().join(format!(
         "frontdesk-arm64-{function}-{}-{}.log",
         std::process::id(),
@@ -69,38 +81,28 @@ async fn invoke_once(
         function_name: function,
         env,
         event: event.as_bytes(),
-        invocations: 1,
+        invocations,
         log: &log,
         before_invocation: &|| {},
     })
     .await;
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
     match outcome {
         Ok(run) => {
-            let _ = std::fs::remove_file(&log);
             eprintln!(
                 "{function} for arm64 under QEMU: init {:?}, first invocation {:?}",
                 run.init, run.first
             );
-            run.first_answer
+            (run.first_answer, logged)
         }
-        Err(error) => {
-            let logged = std::fs::read_to_string(&log).unwrap_or_default();
-            panic!("{error}\n{function}'s log:\n{logged}")
-        }
+        Err(error) => panic!("{error}\n{function}'s log:\n{logged}"),
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn ticket_get_for_arm64_answers_an_agents_read_of_a_ticket_in_moto() {
-    let Some(binary) = arm64_bootstrap("ticket-get") else {
-        return;
-    };
-    let desk = Desk::new().await;
-    let ticket = desk.open_ticket("+34600000077", json!({})).await;
-    let event = sample("ticket-get/get-ticket.json")
-        .replace("{{agent-token:ana}}", &desk.ana)
-        .replace("{{ticket_id}}", &ticket);
-
+/// What a ticket or customer function is configured with: the stack's tables and its Cognito
+/// pool, as the template sets them.
+fn support_env(desk: &Desk) -> Vec<(String, String)> {
     let stack = &desk.stack;
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("make test starts moto");
     let cognito = devserver::cognito::settings(&stack.pool, &endpoint);
@@ -123,6 +125,20 @@ async fn ticket_get_for_arm64_answers_an_agents_read_of_a_ticket_in_moto() {
         ("COGNITO_JWKS_URL".to_owned(), cognito.jwks_url),
         ("COGNITO_TENANT_CLAIM".to_owned(), cognito.tenant_claim),
     ]);
+    env
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ticket_get_for_arm64_answers_an_agents_read_of_a_ticket_in_moto() {
+    let Some(binary) = arm64_bootstrap("ticket-get") else {
+        return;
+    };
+    let desk = Desk::new().await;
+    let ticket = desk.open_ticket("+34600000077", json!({})).await;
+    let event = sample("ticket-get/get-ticket.json")
+        .replace("{{agent-token:ana}}", &desk.ana)
+        .replace("{{ticket_id}}", &ticket);
+    let env = support_env(&desk);
 
     let answer = invoke_once("ticket-get", &binary, &env, &event).await;
     let response = answer.json();
@@ -197,4 +213,112 @@ async fn stream_relay_for_arm64_publishes_a_stream_batch_in_order() {
         ["com.frontdesk.message.added", "com.frontdesk.message.added"],
         "its two messages, once"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployed_function_logs_one_json_line_and_its_metrics_per_invocation_and_no_credentials()
+{
+    let Some(binary) = arm64_bootstrap("ticket-create") else {
+        return;
+    };
+    let desk = Desk::new().await;
+    let event = sample("ticket-create/create-ticket.json");
+    let mut env = support_env(&desk);
+    // As the template's LoggingConfig has Lambda set it.
+    env.push(("AWS_LAMBDA_LOG_FORMAT".to_owned(), "JSON".to_owned()));
+    let (answer, logged) = invoke("ticket-create", &binary, &env, &event, 2).await;
+    assert_eq!(answer.json()["statusCode"], 201, "{}", answer.json());
+
+    let lines: Vec<Value> = logged
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("every line is JSON ({error}): {line}"))
+        })
+        .collect();
+    let requests: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["route"].is_string())
+        .collect();
+    assert_eq!(requests.len(), 2, "one line per invocation: {logged}");
+    let mut request_ids = Vec::new();
+    for (at, line) in requests.iter().enumerate() {
+        assert_eq!(line["function"], "ticket-create", "{line}");
+        assert_eq!(line["route"], "POST /api/tickets/create", "{line}");
+        assert_eq!(line["status"], 201, "{line}");
+        assert_eq!(line["tenant"], "acme", "{line}");
+        assert_eq!(line["caller"], "api_key", "{line}");
+        assert_eq!(
+            line["cold_start"],
+            at == 0,
+            "only the first is the cold start: {line}"
+        );
+        assert!(line["latency_ms"].is_number(), "{line}");
+        let request_id = line["request_id"].as_str().unwrap_or_default();
+        assert!(
+            request_id.starts_with("local-"),
+            "the invocation's request id: {line}"
+        );
+        request_ids.push(request_id.to_owned());
+        assert!(
+            line["xray_trace_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("Root=1-")),
+            "the X-Ray trace: {line}"
+        );
+    }
+
+    // EMF: each invocation's metrics, tagged with its request id, in the Frontdesk namespace.
+    let documents: Vec<&Value> = lines
+        .iter()
+        .filter(|line| line["_aws"].is_object())
+        .collect();
+    for (at, request_id) in request_ids.iter().enumerate() {
+        let mut names = Vec::new();
+        for document in documents
+            .iter()
+            .filter(|document| document["RequestId"] == request_id.as_str())
+        {
+            for directive in document["_aws"]["CloudWatchMetrics"].as_array().unwrap() {
+                assert_eq!(directive["Namespace"], "Frontdesk", "{document}");
+                names.extend(
+                    directive["Metrics"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|metric| metric["Name"].as_str().unwrap().to_owned()),
+                );
+            }
+            assert!(
+                document["TraceId"]
+                    .as_str()
+                    .is_some_and(|id| id.starts_with("Root=1-")),
+                "{document}"
+            );
+        }
+        for name in ["Requests", "Latency", "TicketsOpened", "MessagesIn"] {
+            assert!(
+                names.iter().any(|given| given == name),
+                "{name} for {request_id}: {logged}"
+            );
+        }
+        assert_eq!(
+            names.iter().any(|given| given == "ColdStart"),
+            at == 0,
+            "a cold start is counted once: {logged}"
+        );
+    }
+
+    // Nothing a caller sent in confidence, and no message text, is written down.
+    for secret in [
+        tests::KEY_A,
+        "has not arrived yet",
+        "ana.cliente@example.com",
+        "Ana Cliente",
+    ] {
+        assert!(
+            !logged.contains(&format!("\"{secret}\"")) && !logged.contains(&format!("={secret}")),
+            "{secret} must not be logged: {logged}"
+        );
+    }
 }
