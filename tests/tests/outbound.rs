@@ -442,6 +442,38 @@ async fn internal_notes_never_leave_the_help_desk() {
     assert!(provider.seen().is_empty());
 }
 
+#[tokio::test]
+async fn a_reply_on_a_web_chat_ticket_is_read_in_place_not_sent_nor_a_failure() {
+    let desk = Desk::new().await;
+    let (provider, url) = Provider::start(Vec::new()).await;
+    let outbound = Outbound::new(&desk.stack.backend, settings(&url));
+    let ticket = desk
+        .open_ticket("visitor-42", json!({"source": {"channel": "web_chat"}}))
+        .await;
+    let body = json!({"content": "We are on it.", "sender_type": "agent", "agent_id": "ana"});
+    let (status, read) = desk
+        .as_ana(Method::POST, &format!("/api/tickets/{ticket}/message"), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{read}");
+    let entry = read["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|entry| entry["content"] == "We are on it.")
+        .cloned()
+        .unwrap();
+    let entry: TimelineEntry = serde_json::from_value(entry).unwrap();
+    let event = message_added(&ticket, &entry, "rec-web");
+    assert_eq!(outbound.handle(&event).await.unwrap(), Handled::Nothing);
+    assert!(provider.seen().is_empty(), "nothing goes to a provider");
+    assert_eq!(
+        outbound.handle(&event).await.unwrap(),
+        Handled::AlreadyDone,
+        "recorded, so a repeat reads nothing again"
+    );
+}
+
 /// The emails moto's SES holds whose body mentions `needle` (moto's model dump lists them).
 async fn sent_emails(needle: &str) -> Vec<Value> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap();

@@ -109,6 +109,16 @@ pub enum Handled {
     Failed(String),
 }
 
+/// Where a delivery reached its reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reached {
+    /// Sent through the provider, which gave the message this id.
+    Provider(String),
+    /// Nothing to send: the reader sees the message where they wrote (the widget, a ticket
+    /// page), so the event needs no delivery.
+    InPlace,
+}
+
 /// Why an event must be delivered again later (the event source retries it).
 #[derive(Debug, thiserror::Error)]
 pub enum RetryLater {
@@ -211,7 +221,15 @@ impl Outbound {
             }
         };
         match outcome {
-            Ok(Ok(id)) => {
+            Ok(Ok(Reached::InPlace)) => {
+                let finished = Finished {
+                    sent: false,
+                    detail: "answered in place".to_owned(),
+                };
+                self.records.finish(&record, &finished, now_ms()).await?;
+                Ok(Handled::Nothing)
+            }
+            Ok(Ok(Reached::Provider(id))) => {
                 let finished = Finished {
                     sent: true,
                     detail: id.clone(),
@@ -238,7 +256,7 @@ impl Outbound {
         }
     }
 
-    /// `Ok(Ok(provider id))` sent; `Ok(Err(reason))` refused for good.
+    /// `Ok(Ok(where it reached))` delivered; `Ok(Err(reason))` refused for good.
     async fn ticket_reply(
         &self,
         tenant: &TenantId,
@@ -246,7 +264,7 @@ impl Outbound {
         message_id: &str,
         text: &str,
         deadline: Instant,
-    ) -> Result<Result<String, String>, RetryLater> {
+    ) -> Result<Result<Reached, String>, RetryLater> {
         let (Ok(ticket_id), Ok(message_id)) =
             (TicketId::parse(ticket_id), MessageId::parse(message_id))
         else {
@@ -260,9 +278,7 @@ impl Outbound {
         let channel = ticket.source.channel;
         if matches!(channel, Channel::WebChat | Channel::Email) {
             // The customer reads these replies where they wrote: the widget or the ticket page.
-            return Ok(Err(format!(
-                "{channel} tickets are answered in place, not sent"
-            )));
+            return Ok(Ok(Reached::InPlace));
         }
         let recipient = ticket
             .source
@@ -296,7 +312,7 @@ impl Outbound {
                 self.tickets
                     .mark_delivery(tenant, &ticket_id, &message_id, &state)
                     .await?;
-                Ok(Ok(sent.provider_message_id))
+                Ok(Ok(Reached::Provider(sent.provider_message_id)))
             }
             Err(reason) => {
                 let state = DeliveryState {
@@ -319,15 +335,16 @@ impl Outbound {
         source: LeadSource,
         text: &str,
         deadline: Instant,
-    ) -> Result<Result<String, String>, RetryLater> {
-        let Some(lead) = self.lead(tenant, lead_id).await? else {
-            return Ok(Err(format!("lead {lead_id} does not exist")));
-        };
+    ) -> Result<Result<Reached, String>, RetryLater> {
         let channel = match source {
             LeadSource::Whatsapp => Channel::Whatsapp,
             LeadSource::Instagram => Channel::Instagram,
             LeadSource::Messenger => Channel::Facebook,
-            other => return Ok(Err(format!("{other} conversations are answered in place"))),
+            // The website's visitors read the assistant's answer in the widget.
+            _ => return Ok(Ok(Reached::InPlace)),
+        };
+        let Some(lead) = self.lead(tenant, lead_id).await? else {
+            return Ok(Err(format!("lead {lead_id} does not exist")));
         };
         let Some(recipient) = lead.user_id.as_ref().map(ToString::to_string) else {
             return Ok(Err(format!("lead {lead_id} has no {channel} id to answer")));
@@ -342,7 +359,7 @@ impl Outbound {
                 deadline,
             )
             .await?
-            .map(|sent| sent.provider_message_id))
+            .map(|sent| Reached::Provider(sent.provider_message_id)))
     }
 
     async fn lead_alert(
@@ -351,7 +368,7 @@ impl Outbound {
         lead_id: &str,
         reason: AlertReason,
         deadline: Instant,
-    ) -> Result<Result<String, String>, RetryLater> {
+    ) -> Result<Result<Reached, String>, RetryLater> {
         let Some(lead) = self.lead(tenant, lead_id).await? else {
             return Ok(Err(format!("lead {lead_id} does not exist")));
         };
@@ -368,7 +385,7 @@ impl Outbound {
                     .send(&profile.notification_emails, &subject, &body)
             })
             .await?;
-        Ok(outcome)
+        Ok(outcome.map(Reached::Provider))
     }
 
     async fn lead(&self, tenant: &TenantId, lead_id: &str) -> Result<Option<Lead>, StoreError> {
