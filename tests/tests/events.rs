@@ -143,6 +143,29 @@ const EXPECTATIONS: &[Expectation] = &[
         check: |body| body["has_agent_reply"] == true && body["status"] == "open",
     },
     Expectation {
+        file: "ticket-counts/counts.json",
+        status: StatusCode::OK,
+        // The sample ticket, opened and answered: open.
+        check: |body| body["open"] == 1 && body["new"] == 0 && body["total"] == 1,
+    },
+    Expectation {
+        file: "agent-list/list-agents.json",
+        status: StatusCode::OK,
+        // acme's agents, never globex's gina.
+        check: |body| {
+            let ids: Vec<&str> = body["agents"]
+                .as_array()
+                .map(|agents| {
+                    agents
+                        .iter()
+                        .filter_map(|agent| agent["id"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            ids.contains(&"ana") && ids.contains(&"adam") && !ids.contains(&"gina")
+        },
+    },
+    Expectation {
         file: "ticket-assign/assign-to-ana.json",
         status: StatusCode::OK,
         check: |body| body["success"] == true && body["ticket"]["assigned_agent_id"] == "ana",
@@ -296,6 +319,17 @@ const EXPECTATIONS: &[Expectation] = &[
         check: |body| body["code"] == "invalid_status",
     },
     Expectation {
+        file: "lead-list/contacted-leads.json",
+        status: StatusCode::OK,
+        check: |body| {
+            body["leads"][0]["status"] == "contacted"
+                && body["leads"][0]["etag"]
+                    .as_str()
+                    .is_some_and(|tag| tag.starts_with("\"v"))
+                && body["leads"].as_array().map(Vec::len) == Some(1)
+        },
+    },
+    Expectation {
         file: "analytics-summary/summary.json",
         status: StatusCode::OK,
         // Every lead so far: three from seed 000's routes, the Instagram sender's, the chat
@@ -363,6 +397,8 @@ fn function_app(stack: &Stack, function: &str) -> Router {
         "ticket-list" => ticket_list::app(&stack.backend, &stack.agents),
         "customer-get" => customer_get::app(&stack.backend, &stack.agents),
         "customer-tickets" => customer_tickets::app(&stack.backend, &stack.agents),
+        "ticket-counts" => ticket_counts::app(&stack.backend, &stack.agents),
+        "agent-list" => agent_list::app(&stack.backend, &stack.agents),
         "webhook-whatsapp" => webhook_whatsapp::app(&stack.backend, chat.clone()),
         "webhook-facebook" => webhook_facebook::app(&stack.backend, chat.clone()),
         "webhook-instagram" => webhook_instagram::app(&stack.backend, chat.clone()),
@@ -372,6 +408,7 @@ fn function_app(stack: &Stack, function: &str) -> Router {
         "lead-create" => lead_create::app(&stack.backend, &stack.agents, chat.clone()),
         "lead-get" => lead_get::app(&stack.backend, &stack.agents, chat.clone()),
         "lead-update" => lead_update::app(&stack.backend, &stack.agents, chat.clone()),
+        "lead-list" => lead_list::app(&stack.backend, &stack.agents, chat.clone()),
         "analytics-summary" => analytics_summary::app(&stack.backend, &stack.agents, chat.clone()),
         "chatbot-session" => chatbot_session::app(&stack.backend, &stack.agents, chat.clone()),
         "chatbot-session-internal" => {

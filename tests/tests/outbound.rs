@@ -452,7 +452,11 @@ async fn a_reply_on_a_web_chat_ticket_is_read_in_place_not_sent_nor_a_failure() 
         .await;
     let body = json!({"content": "We are on it.", "sender_type": "agent", "agent_id": "ana"});
     let (status, read) = desk
-        .as_ana(Method::POST, &format!("/api/tickets/{ticket}/message"), Some(body))
+        .as_ana(
+            Method::POST,
+            &format!("/api/tickets/{ticket}/message"),
+            Some(body),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{read}");
     let entry = read["timeline"]

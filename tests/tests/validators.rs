@@ -217,6 +217,9 @@ fn documented_codes(document: &Value, method: &Method, path: &str) -> Vec<String
     codes
 }
 
+/// A request: its method, path, headers and body.
+type Case<'a> = (Method, String, &'a [(&'a str, &'a str)], Option<Value>);
+
 #[tokio::test]
 async fn every_error_a_route_answers_is_one_its_operation_lists() {
     let desk = Desk::new().await;
@@ -229,7 +232,7 @@ async fn every_error_a_route_answers_is_one_its_operation_lists() {
     let ana = format!("Bearer {}", desk.ana);
     let key: &[(&str, &str)] = &[("x-api-key", KEY_A)];
     let agent: &[(&str, &str)] = &[("authorization", ana.as_str())];
-    let cases: Vec<(Method, String, &[(&str, &str)], Option<Value>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             Method::POST,
             "/api/v1/lead/".into(),

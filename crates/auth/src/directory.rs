@@ -1,15 +1,15 @@
 //! The user pool as a directory of agents: whether a username may be given work in a tenant
 //! (a ticket assigned to them), asked of Cognito with `AdminGetUser` and
-//! `AdminListGroupsForUser`.
+//! `AdminListGroupsForUser`, and the tenant's team, from `ListUsersInGroup`.
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::DisplayErrorContext;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError;
 use domain::TenantId;
 
-use crate::token::Role;
+use crate::token::{ADMINS_GROUP, AGENTS_GROUP, Role};
 
-pub use usecases::agents::{Assignability, DirectoryError};
+pub use usecases::agents::{Assignability, DirectoryError, TeamMember, TeamRole};
 
 /// Looks agents up in the pool. Cheap to clone.
 #[derive(Clone)]
@@ -87,6 +87,53 @@ impl AgentDirectory {
     }
 }
 
+impl AgentDirectory {
+    /// The tenant's members of `group`, read through `ListUsersInGroup` page by page; the pool
+    /// holds every tenant's agents, so each is kept only when its tenant attribute is `tenant`.
+    async fn group_members(
+        &self,
+        group: &str,
+        role: TeamRole,
+        tenant: &TenantId,
+    ) -> Result<Vec<TeamMember>, DirectoryError> {
+        let mut pages = self
+            .client
+            .list_users_in_group()
+            .user_pool_id(&self.user_pool_id)
+            .group_name(group)
+            .into_paginator()
+            .send();
+        let mut members = Vec::new();
+        while let Some(page) = pages
+            .try_next()
+            .await
+            .map_err(|error| DirectoryError(DisplayErrorContext(&error).to_string()))?
+        {
+            for user in page.users() {
+                let attribute = |name: &str| {
+                    user.attributes()
+                        .iter()
+                        .find(|attribute| attribute.name() == name)
+                        .and_then(|attribute| attribute.value())
+                        .map(ToOwned::to_owned)
+                };
+                if attribute(&self.tenant_attribute).as_deref() != Some(tenant.as_str()) {
+                    continue;
+                }
+                let Some(id) = user.username() else { continue };
+                members.push(TeamMember {
+                    id: id.to_owned(),
+                    name: attribute("name"),
+                    email: attribute("email"),
+                    role,
+                    enabled: user.enabled(),
+                });
+            }
+        }
+        Ok(members)
+    }
+}
+
 impl usecases::agents::Agents for AgentDirectory {
     async fn assignable(
         &self,
@@ -96,6 +143,22 @@ impl usecases::agents::Agents for AgentDirectory {
         // The inherent method of the same name: the use cases reach the directory through the
         // port.
         AgentDirectory::assignable(self, agent_id, tenant).await
+    }
+
+    async fn team(&self, tenant: &TenantId) -> Result<Vec<TeamMember>, DirectoryError> {
+        // Admins first: someone in both groups is an admin, as their token says.
+        let mut team = self
+            .group_members(ADMINS_GROUP, TeamRole::Admin, tenant)
+            .await?;
+        for agent in self
+            .group_members(AGENTS_GROUP, TeamRole::Agent, tenant)
+            .await?
+        {
+            if !team.iter().any(|member| member.id == agent.id) {
+                team.push(agent);
+            }
+        }
+        Ok(team)
     }
 }
 

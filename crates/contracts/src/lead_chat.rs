@@ -2,13 +2,15 @@
 //! `GET|PATCH /api/v1/lead/{lead_id}` and `GET /api/v1/analytics/summary`. Field names are
 //! snake_case and intents upper-case, as its clients know them.
 
-use domain::analytics::Tally;
 use domain::conversation::{ChatMessage, ChatRole};
 use domain::lead::{Lead, LeadIntent, LeadSource, LeadStatus};
 use serde::{Deserialize, Serialize};
 use usecases::clock::rfc3339_from_ms;
 use usecases::conversations::{Conversation, Reply};
-use utoipa::ToSchema;
+use usecases::leads::{Figures, LeadPage, ListedLead};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::tickets::TicketCounts;
 
 /// `POST /api/v1/chat/respond` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -105,6 +107,80 @@ pub struct AnalyticsSummary {
     pub avg_response_time: f64,
     /// Converted leads as a percentage of all leads.
     pub conversion_rate: f64,
+    /// Leads at each stage of the sales pipeline.
+    pub leads_by_stage: LeadsByStage,
+    /// The tenant's tickets in each status.
+    pub tickets_by_status: TicketCounts,
+}
+
+/// Leads at each stage of the sales pipeline.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeadsByStage {
+    pub new: i64,
+    pub contacted: i64,
+    pub qualified: i64,
+    pub converted: i64,
+}
+
+/// A lead as a listing shows it: the lead without its messages, and the `ETag` a change of it
+/// may send as `If-Match`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeadSummary {
+    #[schema(example = "lead_website_5c0e9b0e1f3a4d2b8c7d6e5f4a3b2c1d")]
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub source: LeadSource,
+    pub intent: LeadIntent,
+    pub message_count: u64,
+    pub status: LeadStatus,
+    pub is_lead_ready: bool,
+    pub ai_summary: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The lead's version, as `GET /api/v1/lead/{id}` sends it in `ETag`.
+    #[schema(example = "\"v7\"")]
+    pub etag: String,
+}
+
+/// `GET /api/v1/leads` answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LeadList {
+    /// Latest activity first.
+    pub leads: Vec<LeadSummary>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+impl From<ListedLead> for LeadSummary {
+    fn from(listed: ListedLead) -> Self {
+        let full = LeadResponse::of(listed.lead, &[]);
+        Self {
+            id: full.id,
+            name: full.name,
+            email: full.email,
+            phone: full.phone,
+            source: full.source,
+            intent: full.intent,
+            message_count: full.message_count,
+            status: full.status,
+            is_lead_ready: full.is_lead_ready,
+            ai_summary: full.ai_summary,
+            created_at: full.created_at,
+            updated_at: full.updated_at,
+            etag: format!("\"v{}\"", listed.version),
+        }
+    }
+}
+
+impl From<LeadPage> for LeadList {
+    fn from(page: LeadPage) -> Self {
+        Self {
+            leads: page.leads.into_iter().map(LeadSummary::from).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
 }
 
 impl ChatMessageView {
@@ -147,8 +223,9 @@ impl From<Conversation> for LeadResponse {
     }
 }
 
-impl From<&Tally> for AnalyticsSummary {
-    fn from(tally: &Tally) -> Self {
+impl From<&Figures> for AnalyticsSummary {
+    fn from(figures: &Figures) -> Self {
+        let tally = &figures.leads;
         Self {
             total_conversations: tally.conversations,
             leads_captured: tally.leads,
@@ -157,6 +234,13 @@ impl From<&Tally> for AnalyticsSummary {
             cold_leads: tally.cold,
             avg_response_time: tally.avg_response_secs(),
             conversion_rate: tally.conversion_rate(),
+            leads_by_stage: LeadsByStage {
+                new: tally.stage_new,
+                contacted: tally.contacted,
+                qualified: tally.qualified,
+                converted: tally.converted,
+            },
+            tickets_by_status: TicketCounts::from(&figures.tickets),
         }
     }
 }
@@ -170,4 +254,23 @@ impl ChatRespondResponse {
             lead_id: lead.lead_id.to_string(),
         }
     }
+}
+
+/// `GET /api/v1/leads` query. Every filter applies before the page is cut.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListLeadsQuery {
+    /// The pipeline stage.
+    #[param(value_type = Option<LeadStatus>)]
+    pub status: Option<String>,
+    #[param(value_type = Option<LeadIntent>)]
+    pub intent: Option<String>,
+    /// Only leads that are (`true`) or are not (`false`) ready for a salesperson.
+    #[param(value_type = Option<bool>)]
+    pub ready: Option<String>,
+    /// Leads per page, 1–100 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }

@@ -3,8 +3,8 @@
 
 use domain::customer::Customer;
 use domain::ticket::{
-    Attachment, Channel, Priority, SenderType, Source, Ticket, TicketStatus, TimelineEntry,
-    Visibility,
+    Attachment, Channel, Priority, SenderType, Source, StatusCounts, Ticket, TicketStatus,
+    TimelineEntry, Visibility,
 };
 use serde::{Deserialize, Serialize};
 use usecases::tickets::TicketWithTimeline;
@@ -203,4 +203,31 @@ pub struct CustomerTicketsQuery {
     pub limit: Option<String>,
     /// The `x-next-cursor` header of the previous page.
     pub cursor: Option<String>,
+}
+
+/// Tickets in each status, and all of them (`GET /api/tickets/counts`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TicketCounts {
+    pub new: i64,
+    pub open: i64,
+    pub pending_customer: i64,
+    pub resolved: i64,
+    pub closed: i64,
+    pub total: i64,
+}
+
+impl From<&StatusCounts> for TicketCounts {
+    fn from(counts: &StatusCounts) -> Self {
+        // A count below zero could only come from tickets older than the counters (a deployment
+        // upgraded in place); it reads as none.
+        let count = |status| counts.get(status).max(0);
+        Self {
+            new: count(TicketStatus::New),
+            open: count(TicketStatus::Open),
+            pending_customer: count(TicketStatus::PendingCustomer),
+            resolved: count(TicketStatus::Resolved),
+            closed: count(TicketStatus::Closed),
+            total: TicketStatus::ALL.iter().map(|status| count(*status)).sum(),
+        }
+    }
 }

@@ -17,6 +17,10 @@ pub struct Tally {
     pub hot: i64,
     pub warm: i64,
     pub cold: i64,
+    /// Leads at each stage of the sales pipeline.
+    pub stage_new: i64,
+    pub contacted: i64,
+    pub qualified: i64,
     pub converted: i64,
     /// Replies to a visitor's message, and the milliseconds they took in total.
     pub replies: i64,
@@ -25,12 +29,15 @@ pub struct Tally {
 
 impl Tally {
     /// Every counter, by the name it is stored under.
-    pub const FIELDS: [&'static str; 8] = [
+    pub const FIELDS: [&'static str; 11] = [
         "leads",
         "conversations",
         "hot",
         "warm",
         "cold",
+        "stageNew",
+        "contacted",
+        "qualified",
         "converted",
         "replies",
         "replyMs",
@@ -45,6 +52,9 @@ impl Tally {
             hot: flag(lead.intent == Some(LeadIntent::Hot)),
             warm: flag(lead.intent == Some(LeadIntent::Warm)),
             cold: flag(lead.intent == Some(LeadIntent::Cold)),
+            stage_new: flag(lead.status == LeadStatus::New),
+            contacted: flag(lead.status == LeadStatus::Contacted),
+            qualified: flag(lead.status == LeadStatus::Qualified),
             converted: flag(lead.status == LeadStatus::Converted),
             replies: 0,
             reply_ms: 0,
@@ -65,26 +75,32 @@ impl Tally {
         }
     }
 
-    pub fn values(&self) -> [i64; 8] {
+    pub fn values(&self) -> [i64; 11] {
         [
             self.leads,
             self.conversations,
             self.hot,
             self.warm,
             self.cold,
+            self.stage_new,
+            self.contacted,
+            self.qualified,
             self.converted,
             self.replies,
             self.reply_ms,
         ]
     }
 
-    pub fn from_values(values: [i64; 8]) -> Self {
+    pub fn from_values(values: [i64; 11]) -> Self {
         let [
             leads,
             conversations,
             hot,
             warm,
             cold,
+            stage_new,
+            contacted,
+            qualified,
             converted,
             replies,
             reply_ms,
@@ -95,6 +111,9 @@ impl Tally {
             hot,
             warm,
             cold,
+            stage_new,
+            contacted,
+            qualified,
             converted,
             replies,
             reply_ms,
@@ -162,6 +181,7 @@ mod tests {
             Tally::change(None, &created),
             Tally {
                 leads: 1,
+                stage_new: 1,
                 ..Tally::default()
             }
         );
@@ -185,6 +205,7 @@ mod tests {
             Tally {
                 hot: 1,
                 warm: -1,
+                stage_new: -1,
                 converted: 1,
                 ..Tally::default()
             }

@@ -52,6 +52,13 @@ pub(crate) struct LeadItem {
     pub tenant_user_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant_email: Option<String>,
+    /// The listing indexes' keys (absent on items written before they existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_tenant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_stage: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_activity: Option<String>,
     #[serde(default = "form_source")]
     pub source: LeadSource,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +130,9 @@ impl LeadItem {
                 .as_ref()
                 .map(|user| tenant_key(tenant, user.as_str())),
             tenant_email: lead.email.as_ref().map(|email| tenant_key(tenant, email)),
+            lead_tenant: Some(tenant.to_string()),
+            tenant_stage: Some(tenant_key(tenant, lead.status.as_str())),
+            lead_activity: Some(activity_key(lead.updated_at)),
             source: lead.source,
             user_id: lead.user_id.as_ref().map(ToString::to_string),
             email: lead.email.clone(),
@@ -221,6 +231,11 @@ pub(crate) fn stream_state(item: &LeadItem) -> LeadState {
         conversation_ids: item.conversation_ids.clone(),
         updated_at: item.updated_at,
     }
+}
+
+/// The listing indexes' sort key: the last change, as text that sorts as the time does.
+pub(crate) fn activity_key(updated_at_ms: u64) -> String {
+    format!("{updated_at_ms:015}")
 }
 
 pub(crate) fn tenant_key(tenant: &TenantId, value: &str) -> String {
@@ -336,6 +351,7 @@ impl LeadStore {
     ) -> Result<Update, StoreError> {
         let mut sets = vec![
             "updatedAt = :now".to_owned(),
+            "leadActivity = :activity".to_owned(),
             "version = if_not_exists(version, :zero) + :one".to_owned(),
         ];
         let mut values = HashMap::from([
@@ -343,6 +359,7 @@ impl LeadStore {
                 ":now".to_owned(),
                 AttributeValue::N(update.now_ms.to_string()),
             ),
+            (":activity".to_owned(), s(activity_key(update.now_ms))),
             (":tenant".to_owned(), s(tenant.as_str())),
             (":zero".to_owned(), AttributeValue::N("0".into())),
             (":one".to_owned(), AttributeValue::N("1".into())),

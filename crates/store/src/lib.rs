@@ -12,6 +12,7 @@ pub mod cursor;
 pub mod deliveries;
 mod error;
 pub mod https;
+pub mod lead_listing;
 pub mod leads;
 pub mod recent;
 pub mod replay;

@@ -41,7 +41,9 @@ pub struct IndexSpec {
 /// `lead`) and each message another (`chat#<written, ns>#<position>`), so a conversation of any
 /// length works and a lead with its latest messages is one Query. Only lead items carry the index
 /// attributes: `tenantUserId` = `<tenant>#<userId>` and `tenantEmail` = `<tenant>#<email>` keep
-/// each tenant's lookups to its own leads.
+/// each tenant's lookups to its own leads; `leadTenant` = `<tenant>` and `tenantStage` =
+/// `<tenant>#<pipeline status>`, sorted by `leadActivity` (the last change, zero-padded epoch
+/// milliseconds), list a tenant's leads by latest activity, all or at one stage.
 pub const LEADS: TableSpec = TableSpec {
     logical_id: "LeadsTable",
     env_var: "DYNAMODB_LEADS_TABLE",
@@ -57,6 +59,16 @@ pub const LEADS: TableSpec = TableSpec {
             name: "EmailIndex",
             partition_key: "tenantEmail",
             sort_key: None,
+        },
+        IndexSpec {
+            name: "TenantActivityIndex",
+            partition_key: "leadTenant",
+            sort_key: Some("leadActivity"),
+        },
+        IndexSpec {
+            name: "TenantStageIndex",
+            partition_key: "tenantStage",
+            sort_key: Some("leadActivity"),
         },
     ],
     stream: true,
@@ -157,9 +169,10 @@ pub const CHANNEL_ACCOUNTS: TableSpec = TableSpec {
     ttl_attribute: None,
 };
 
-/// Running lead analytics per tenant (see `domain::analytics`), spread over a few shard items
-/// (`shard` = `<tenant>#<n>`) so concurrent conversations rarely write the same item; the summary
-/// reads them all in one `BatchGetItem`.
+/// Each tenant's running counters: its leads' analytics (see `domain::analytics`, `shard` =
+/// `<tenant>#<n>`) and its tickets per status (`<tenant>#tickets#<n>`), each spread over a few
+/// shard items so concurrent writes rarely touch the same item; a read takes them all in one
+/// `BatchGetItem`.
 pub const LEAD_ANALYTICS: TableSpec = TableSpec {
     logical_id: "LeadAnalyticsTable",
     env_var: "DYNAMODB_LEAD_ANALYTICS_TABLE",

@@ -25,10 +25,46 @@ pub enum Assignability {
 #[error("could not look the agent up: {0}")]
 pub struct DirectoryError(pub String);
 
+/// What an agent may do: `admin`s also manage the tenant's configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamRole {
+    Agent,
+    Admin,
+}
+
+/// One of the tenant's agents, as the people they work with see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamMember {
+    /// The username tickets are assigned to.
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub role: TeamRole,
+    /// A disabled agent keeps their tickets but cannot sign in nor be given more.
+    pub enabled: bool,
+}
+
 pub trait Agents: Sync {
     fn assignable(
         &self,
         agent_id: &str,
         tenant: &TenantId,
     ) -> impl Future<Output = Result<Assignability, DirectoryError>> + Send;
+
+    /// Every agent and admin of the tenant.
+    fn team(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<Vec<TeamMember>, DirectoryError>> + Send;
+}
+
+/// The tenant's agents and admins, by id: who a ticket can be assigned to (the enabled ones).
+pub async fn team(
+    directory: &impl Agents,
+    tenant: &TenantId,
+) -> Result<Vec<TeamMember>, DirectoryError> {
+    let mut members = directory.team(tenant).await?;
+    members.sort_by(|a, b| a.id.cmp(&b.id));
+    members.dedup_by(|a, b| a.id == b.id);
+    Ok(members)
 }

@@ -10,10 +10,12 @@ use crate::text::{IdentifierError, parse_identifier};
 use crate::wire::wire_enum;
 
 mod change;
+mod counts;
 
 pub use change::{
     FilledIn, Opening, TicketChange, TicketUpdate, channel_subject, customer_message,
 };
+pub use counts::StatusCounts;
 
 wire_enum!(
     /// Where a ticket is in its life.

@@ -136,6 +136,7 @@ fn route_errors() -> Vec<(&'static str, Vec<ErrorCode>)> {
             with_body(&[InvalidStatus, NotFound, PreconditionFailed, Contended]),
         ),
         ("analytics_summary", vec![]),
+        ("list_leads", vec![InvalidQuery, InvalidCursor]),
         // Seed 002
         (
             "open_session",
@@ -182,6 +183,8 @@ fn route_errors() -> Vec<(&'static str, Vec<ErrorCode>)> {
         ("list_tickets", vec![InvalidQuery, InvalidCursor]),
         ("get_ticket", vec![InvalidQuery, InvalidCursor, NotFound]),
         ("ticket_status", vec![NotFound]),
+        ("ticket_counts", vec![]),
+        ("list_agents", vec![]),
         (
             "update_ticket",
             with_body(&[
@@ -243,6 +246,8 @@ fn routes_document() -> utoipa::openapi::OpenApi {
         ticket_list::routes().into_openapi(),
         customer_get::routes().into_openapi(),
         customer_tickets::routes().into_openapi(),
+        ticket_counts::routes().into_openapi(),
+        agent_list::routes().into_openapi(),
         webhook_whatsapp::routes().into_openapi(),
         webhook_facebook::routes().into_openapi(),
         webhook_instagram::routes().into_openapi(),
@@ -252,6 +257,7 @@ fn routes_document() -> utoipa::openapi::OpenApi {
         lead_create::routes().into_openapi(),
         lead_get::routes().into_openapi(),
         lead_update::routes().into_openapi(),
+        lead_list::routes().into_openapi(),
         analytics_summary::routes().into_openapi(),
         chatbot_session::routes().into_openapi(),
         chatbot_session_internal::routes().into_openapi(),

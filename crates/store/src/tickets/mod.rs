@@ -20,7 +20,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use domain::TenantId;
 use domain::customer::{ChannelIdentity, Customer};
 use domain::replay::{Replay, Replayed};
-use domain::ticket::{CustomerId, Ticket, TicketChange, TicketId};
+use domain::ticket::{CustomerId, StatusCounts, Ticket, TicketChange, TicketId};
 use usecases::ListError;
 use usecases::channels::{DeliveryReports, StatusReport};
 use usecases::replays::Replays;
@@ -39,6 +39,8 @@ pub struct TicketStore {
     tickets_table: String,
     customers_table: String,
     claims_table: String,
+    /// Where the tenant's ticket counts per status are kept (the analytics table).
+    counters_table: String,
 }
 
 impl TicketStore {
@@ -48,6 +50,7 @@ impl TicketStore {
             tickets_table: tables.tickets.clone(),
             customers_table: tables.customers.clone(),
             claims_table: tables.claims.clone(),
+            counters_table: tables.lead_analytics.clone(),
         }
     }
 }
@@ -108,6 +111,10 @@ impl TicketReader for TicketStore {
         known: &KnownCustomer,
     ) -> Result<Option<Ticket>, usecases::StoreError> {
         Ok(self.customer_channel_ticket(tenant, known).await?)
+    }
+
+    async fn status_counts(&self, tenant: &TenantId) -> Result<StatusCounts, usecases::StoreError> {
+        Ok(crate::analytics::status_counts(&self.client, &self.counters_table, tenant).await?)
     }
 
     async fn handoff_ticket(

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use domain::TenantId;
-use domain::ticket::{Ticket, TicketChange, TicketId, TimelineEntry};
+use domain::ticket::{StatusCounts, Ticket, TicketChange, TicketId, TimelineEntry};
 use usecases::tickets::{Claim, CustomerWrite, NewTicketWrite, Written};
 
 use super::TicketStore;
@@ -15,6 +15,7 @@ use super::items::{
     status_timestamp, tenant_assignee, tenant_status,
 };
 use crate::StoreError;
+use crate::analytics::status_counts_write;
 use crate::transact::{Transacted, transact_once};
 
 impl TicketStore {
@@ -50,6 +51,11 @@ impl TicketStore {
             WrittenAt::now(),
             0,
         )?);
+        writes.extend(status_counts_write(
+            &self.counters_table,
+            tenant,
+            &StatusCounts::moved(None, write.ticket.status),
+        )?);
         let outcome = self.run(writes, claims.len()).await?;
         Ok(match outcome {
             Written::Done(_) => Written::Done(()),
@@ -73,6 +79,13 @@ impl TicketStore {
         for (position, entry) in change.entries.iter().enumerate() {
             keys.push(entry_key(written, position, entry));
             writes.push(self.entry_put(tenant, &read.ticket_id, entry, written, position)?);
+        }
+        if let Some(status) = change.status {
+            writes.extend(status_counts_write(
+                &self.counters_table,
+                tenant,
+                &StatusCounts::moved(Some(read.status), status),
+            )?);
         }
         Ok(match self.run(writes, claims.len()).await? {
             Written::Done(()) => Written::Done(keys),

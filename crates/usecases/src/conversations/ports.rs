@@ -8,6 +8,7 @@ use domain::analytics::Tally;
 use domain::conversation::{ChatMessage, RateLimit, RateWindow, Session};
 use domain::lead::{Lead, LeadId, LeadUpdate, UserId};
 use domain::replay::Replay;
+use domain::ticket::StatusCounts;
 use domain::{TenantId, TenantProfile};
 
 use crate::StoreError;
@@ -209,7 +210,13 @@ pub trait TenantProfiles: Sync {
     ) -> impl Future<Output = Result<TenantProfile, StoreError>> + Send;
 }
 
-/// The running figures of a tenant's leads, moved by every lead write.
+/// The running figures of a tenant, moved by every write of a lead or a ticket.
 pub trait LeadFigures: Sync {
     fn tally(&self, tenant: &TenantId) -> impl Future<Output = Result<Tally, StoreError>> + Send;
+
+    /// How many of the tenant's tickets are in each status.
+    fn ticket_counts(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<StatusCounts, StoreError>> + Send;
 }

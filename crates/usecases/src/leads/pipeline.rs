@@ -4,6 +4,7 @@
 use domain::analytics::Tally;
 use domain::lead::{Lead, LeadId, LeadIntent, LeadSource, LeadStatus};
 use domain::replay::ReplayKey;
+use domain::ticket::StatusCounts;
 use domain::{Email, TenantId};
 use serde_json::Value;
 use thiserror::Error;
@@ -152,7 +153,17 @@ pub async fn move_lead(
     }
 }
 
-/// The tenant's running lead figures.
-pub async fn figures(figures: &impl LeadFigures, tenant: &TenantId) -> Result<Tally, StoreError> {
-    figures.tally(tenant).await
+/// The tenant's running figures: its leads' and its tickets'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Figures {
+    pub leads: Tally,
+    pub tickets: StatusCounts,
+}
+
+/// The tenant's running figures.
+pub async fn figures(figures: &impl LeadFigures, tenant: &TenantId) -> Result<Figures, StoreError> {
+    Ok(Figures {
+        leads: figures.tally(tenant).await?,
+        tickets: figures.ticket_counts(tenant).await?,
+    })
 }

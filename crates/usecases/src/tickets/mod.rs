@@ -23,7 +23,7 @@ pub use ports::{
 };
 pub use read::{
     CustomerTicketsError, ReadTicketError, as_seen_by, customer, customer_tickets, list_tickets,
-    read_ticket, ticket_status,
+    read_ticket, status_counts, ticket_status,
 };
 pub use update::{UpdateTicketError, assign_ticket, update_ticket};
 

@@ -8,8 +8,8 @@ use domain::TenantId;
 use domain::customer::{ChannelIdentity, Customer};
 use domain::replay::Replay;
 use domain::ticket::{
-    Channel, CustomerId, FilledIn, Priority, Ticket, TicketChange, TicketId, TicketStatus,
-    TimelineEntry,
+    Channel, CustomerId, FilledIn, Priority, StatusCounts, Ticket, TicketChange, TicketId,
+    TicketStatus, TimelineEntry,
 };
 
 use crate::{ListError, StoreError};
@@ -168,6 +168,12 @@ pub trait TicketReader: Sync {
         tenant: &TenantId,
         known: &KnownCustomer,
     ) -> impl Future<Output = Result<Option<Ticket>, StoreError>> + Send;
+
+    /// How many of the tenant's tickets are in each status.
+    fn status_counts(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = Result<StatusCounts, StoreError>> + Send;
 
     /// The ticket a chatbot session's last handoff opened.
     fn handoff_ticket(

@@ -4,7 +4,7 @@
 
 use domain::TenantId;
 use domain::customer::Customer;
-use domain::ticket::{CustomerId, Ticket, TicketChange, TicketId, Visibility};
+use domain::ticket::{CustomerId, StatusCounts, Ticket, TicketChange, TicketId, Visibility};
 use thiserror::Error;
 
 use super::ports::{TicketPage, TicketQuery, TicketReader, TicketWithTimeline, TimelinePage};
@@ -157,4 +157,12 @@ pub(super) fn page_after(
         }
     }
     read
+}
+
+/// How many of the tenant's tickets are in each status.
+pub async fn status_counts(
+    tickets: &impl TicketReader,
+    tenant: &TenantId,
+) -> Result<StatusCounts, StoreError> {
+    tickets.status_counts(tenant).await
 }
