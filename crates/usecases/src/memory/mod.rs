@@ -6,10 +6,11 @@
 //!
 //! A store's clones share one memory, like the clones of an adapter share one table. Its state is
 //! behind a `std::sync::Mutex` never held across an `await`. To provoke a lost race without
-//! relying on timing, a test tells a store what its next writes meet: `lose_next_writes` (each
-//! finds what it was decided on changed, as a conflicting transaction would) or
-//! `race_next_writes` (they wait for one another, so each was decided on the state before any of
-//! them ran, as concurrent requests are).
+//! relying on timing, a test tells a store what its next calls meet: `lose_next_writes` (each
+//! finds what it was decided on changed, as a conflicting transaction would), `race_next_writes`
+//! (they wait for one another, so each was decided on the state before any of them ran, as
+//! concurrent requests are) or, for tickets, `stall_after_reads` (a request is held once it read,
+//! while others write, then goes on with what it read).
 
 mod agents;
 mod bot_users;
@@ -21,7 +22,7 @@ mod tickets;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
-use tokio::sync::Barrier;
+use tokio::sync::{Barrier, Notify};
 
 pub use agents::MemoryAgents;
 pub use bot_users::MemoryBotUsers;
@@ -37,6 +38,33 @@ pub(crate) struct Races {
     lost: usize,
     /// Writes still to wait for one another before they run, and where they wait.
     together: Option<(Arc<Barrier>, usize)>,
+    /// Reads still to answer before the one whose caller stalls, and the stall.
+    stall: Option<(usize, Stall)>,
+}
+
+/// A request held once a read was answered, until the test lets it go on: meanwhile other
+/// requests run, and then it acts on what it read, as a slow request does.
+#[derive(Debug, Clone, Default)]
+pub struct Stall {
+    held: Arc<Notify>,
+    resumed: Arc<Notify>,
+}
+
+impl Stall {
+    /// Waits until the request is held.
+    pub async fn reached(&self) {
+        self.held.notified().await;
+    }
+
+    /// Lets the held request go on.
+    pub fn resume(&self) {
+        self.resumed.notify_one();
+    }
+
+    async fn hold(&self) {
+        self.held.notify_one();
+        self.resumed.notified().await;
+    }
 }
 
 impl Races {
@@ -46,6 +74,22 @@ impl Races {
 
     fn race(&mut self, writes: usize) {
         self.together = (writes > 1).then(|| (Arc::new(Barrier::new(writes)), writes));
+    }
+
+    fn stall(&mut self, reads: usize) -> Stall {
+        let stall = Stall::default();
+        self.stall = Some((reads.max(1), stall.clone()));
+        stall
+    }
+
+    /// The stall the caller of this read is held at, when it is the one to stall.
+    fn after_read(&mut self) -> Option<Stall> {
+        let (left, _) = self.stall.as_mut()?;
+        *left -= 1;
+        if *left > 0 {
+            return None;
+        }
+        self.stall.take().map(|(_, stall)| stall)
     }
 
     /// Where the next write waits for the others it races with, if it races.
@@ -84,6 +128,24 @@ pub(crate) async fn contend<S, T>(
         return lost;
     }
     write(&mut state)
+}
+
+/// Answers a read from the state as it is now; when its caller is the one to stall, holds it
+/// with that answer until the test lets it go on.
+pub(crate) async fn answer<S, T>(
+    state: &Mutex<S>,
+    races: impl Fn(&mut S) -> &mut Races,
+    read: impl FnOnce(&S) -> T,
+) -> T {
+    let (answer, stall) = {
+        let mut state = lock(state);
+        let answer = read(&state);
+        (answer, races(&mut state).after_read())
+    };
+    if let Some(stall) = stall {
+        stall.hold().await;
+    }
+    answer
 }
 
 /// The state behind a store's mutex. A panic while it was held leaves no half-made write (each

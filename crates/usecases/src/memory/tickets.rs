@@ -13,7 +13,7 @@ use domain::ticket::{
 };
 use serde_json::json;
 
-use super::{Races, contend, decode_cursor, encode_cursor, lock};
+use super::{Races, Stall, answer, contend, decode_cursor, encode_cursor, lock};
 use crate::channels::{DeliveryReports, StatusReport};
 use crate::replays::Replays;
 use crate::tickets::{
@@ -82,6 +82,17 @@ impl MemoryTickets {
     /// came wait for ever.
     pub fn race_next_writes(&self, writes: usize) {
         lock(&self.state).races.race(writes);
+    }
+
+    /// The caller of the `reads`-th read from now (1: the next) is held once it has its answer,
+    /// until [`Stall::resume`]: meanwhile other requests run, then it acts on what it read.
+    pub fn stall_after_reads(&self, reads: usize) -> Stall {
+        lock(&self.state).races.stall(reads)
+    }
+
+    /// A read of the state as it is now, as the stalls a test set up say.
+    async fn read<T>(&self, read: impl FnOnce(&State) -> T) -> T {
+        answer(&self.state, |state| &mut state.races, read).await
     }
 
     /// Remembers which timeline entry a message sent on a channel is, so the provider's delivery
@@ -384,9 +395,9 @@ fn matches(ticket: &Ticket, query: &TicketQuery) -> bool {
 
 impl TicketReader for MemoryTickets {
     async fn ticket(&self, tenant: &TenantId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
-        Ok(lock(&self.state)
-            .owned(tenant, id)
-            .map(|stored| stored.ticket.clone()))
+        Ok(self
+            .read(|state| state.owned(tenant, id).map(|stored| stored.ticket.clone()))
+            .await)
     }
 
     async fn ticket_page(
@@ -399,30 +410,31 @@ impl TicketReader for MemoryTickets {
             .cursor
             .map(|cursor| timeline_after(cursor, id))
             .transpose()?;
-        let state = lock(&self.state);
-        let Some(stored) = state.owned(tenant, id) else {
-            return Ok(None);
-        };
-        let mut rest = stored
-            .timeline
-            .iter()
-            .filter(|(key, _)| after.as_ref().is_none_or(|after| *key > after));
-        let (entry_keys, timeline): (Vec<String>, Vec<TimelineEntry>) = rest
-            .by_ref()
-            .take(page.limit)
-            .map(|(key, entry)| (key.clone(), entry.clone()))
-            .unzip();
-        let more = rest.next().is_some();
-        let timeline_next_cursor = entry_keys
-            .last()
-            .filter(|_| more)
-            .map(|last| self.timeline_cursor(id, last));
-        Ok(Some(TicketWithTimeline {
-            ticket: stored.ticket.clone(),
-            timeline,
-            timeline_next_cursor,
-            entry_keys,
-        }))
+        Ok(self
+            .read(|state| {
+                let stored = state.owned(tenant, id)?;
+                let mut rest = stored
+                    .timeline
+                    .iter()
+                    .filter(|(key, _)| after.as_ref().is_none_or(|after| *key > after));
+                let (entry_keys, timeline): (Vec<String>, Vec<TimelineEntry>) = rest
+                    .by_ref()
+                    .take(page.limit)
+                    .map(|(key, entry)| (key.clone(), entry.clone()))
+                    .unzip();
+                let more = rest.next().is_some();
+                let timeline_next_cursor = entry_keys
+                    .last()
+                    .filter(|_| more)
+                    .map(|last| self.timeline_cursor(id, last));
+                Some(TicketWithTimeline {
+                    ticket: stored.ticket.clone(),
+                    timeline,
+                    timeline_next_cursor,
+                    entry_keys,
+                })
+            })
+            .await)
     }
 
     fn timeline_cursor(&self, ticket: &TicketId, entry_key: &str) -> String {
@@ -446,29 +458,32 @@ impl TicketReader for MemoryTickets {
         } else {
             query.limit
         };
-        let state = lock(&self.state);
-        let mut matching: Vec<&StoredTicket> = state
-            .tickets
-            .values()
-            .filter(|stored| stored.tenant == *tenant && matches(&stored.ticket, query))
-            .collect();
-        matching.sort_by_key(|stored| std::cmp::Reverse(place(stored)));
-        let mut rest = matching
-            .into_iter()
-            .filter(|stored| after.as_ref().is_none_or(|after| place(stored) < *after))
-            .skip(query.skip);
-        let page: Vec<&StoredTicket> = rest.by_ref().take(limit).collect();
-        let next_cursor = match (page.last(), rest.next()) {
-            (Some(last), Some(_)) => Some(listing_cursor(&listing, &place(last))),
-            _ => None,
-        };
-        Ok(TicketPage {
-            tickets: page
-                .into_iter()
-                .map(|stored| stored.ticket.clone())
-                .collect(),
-            next_cursor,
-        })
+        Ok(self
+            .read(|state| {
+                let mut matching: Vec<&StoredTicket> = state
+                    .tickets
+                    .values()
+                    .filter(|stored| stored.tenant == *tenant && matches(&stored.ticket, query))
+                    .collect();
+                matching.sort_by_key(|stored| std::cmp::Reverse(place(stored)));
+                let mut rest = matching
+                    .into_iter()
+                    .filter(|stored| after.as_ref().is_none_or(|after| place(stored) < *after))
+                    .skip(query.skip);
+                let page: Vec<&StoredTicket> = rest.by_ref().take(limit).collect();
+                let next_cursor = match (page.last(), rest.next()) {
+                    (Some(last), Some(_)) => Some(listing_cursor(&listing, &place(last))),
+                    _ => None,
+                };
+                TicketPage {
+                    tickets: page
+                        .into_iter()
+                        .map(|stored| stored.ticket.clone())
+                        .collect(),
+                    next_cursor,
+                }
+            })
+            .await)
     }
 
     async fn customer(
@@ -476,11 +491,15 @@ impl TicketReader for MemoryTickets {
         tenant: &TenantId,
         id: &CustomerId,
     ) -> Result<Option<Customer>, StoreError> {
-        Ok(lock(&self.state)
-            .customers
-            .get(id)
-            .filter(|stored| stored.tenant == *tenant)
-            .map(|stored| stored.customer.clone()))
+        Ok(self
+            .read(|state| {
+                state
+                    .customers
+                    .get(id)
+                    .filter(|stored| stored.tenant == *tenant)
+                    .map(|stored| stored.customer.clone())
+            })
+            .await)
     }
 
     /// Always what was just written, `fresh` or not: memory has no index to lag.
@@ -490,15 +509,15 @@ impl TicketReader for MemoryTickets {
         identity: &ChannelIdentity,
         _fresh: bool,
     ) -> Result<Option<KnownCustomer>, StoreError> {
-        let state = lock(&self.state);
-        Ok(state
-            .identities
-            .get(&(tenant.clone(), identity.clone()))
-            .and_then(|id| state.customers.get(id))
-            .map(|stored| KnownCustomer {
-                customer: stored.customer.clone(),
-                open_ticket_id: stored.open_ticket_id.clone(),
-            }))
+        Ok(self
+            .read(|state| {
+                let id = state.identities.get(&(tenant.clone(), identity.clone()))?;
+                state.customers.get(id).map(|stored| KnownCustomer {
+                    customer: stored.customer.clone(),
+                    open_ticket_id: stored.open_ticket_id.clone(),
+                })
+            })
+            .await)
     }
 
     async fn channel_ticket(
@@ -506,21 +525,24 @@ impl TicketReader for MemoryTickets {
         tenant: &TenantId,
         known: &KnownCustomer,
     ) -> Result<Option<Ticket>, StoreError> {
-        let state = lock(&self.state);
-        let active = |stored: &&StoredTicket| stored.ticket.status.is_active();
-        let found = match &known.open_ticket_id {
-            Some(id) => state.owned(tenant, id).filter(active),
-            None => state
-                .tickets
-                .values()
-                .filter(|stored| {
-                    stored.tenant == *tenant
-                        && stored.ticket.customer.internal_id == known.customer.internal_id
-                })
-                .filter(active)
-                .max_by_key(|stored| place(stored)),
-        };
-        Ok(found.map(|stored| stored.ticket.clone()))
+        Ok(self
+            .read(|state| {
+                let active = |stored: &&StoredTicket| stored.ticket.status.is_active();
+                let found = match &known.open_ticket_id {
+                    Some(id) => state.owned(tenant, id).filter(active),
+                    None => state
+                        .tickets
+                        .values()
+                        .filter(|stored| {
+                            stored.tenant == *tenant
+                                && stored.ticket.customer.internal_id == known.customer.internal_id
+                        })
+                        .filter(active)
+                        .max_by_key(|stored| place(stored)),
+                };
+                found.map(|stored| stored.ticket.clone())
+            })
+            .await)
     }
 
     async fn handoff_ticket(
@@ -528,10 +550,14 @@ impl TicketReader for MemoryTickets {
         tenant: &TenantId,
         session: &str,
     ) -> Result<Option<TicketId>, StoreError> {
-        Ok(lock(&self.state)
-            .handoffs
-            .get(&(tenant.clone(), session.to_owned()))
-            .cloned())
+        Ok(self
+            .read(|state| {
+                state
+                    .handoffs
+                    .get(&(tenant.clone(), session.to_owned()))
+                    .cloned()
+            })
+            .await)
     }
 }
 
@@ -570,13 +596,17 @@ impl TicketWriter for MemoryTickets {
 
 impl Replays for MemoryTickets {
     async fn earlier(&self, replay: &Replay) -> Result<Option<Replayed>, StoreError> {
-        Ok(lock(&self.state).replays.get(&replay.key).map(|stored| {
-            if stored.fingerprint == replay.fingerprint {
-                Replayed::Same(stored.response.clone())
-            } else {
-                Replayed::Different
-            }
-        }))
+        Ok(self
+            .read(|state| {
+                state.replays.get(&replay.key).map(|stored| {
+                    if stored.fingerprint == replay.fingerprint {
+                        Replayed::Same(stored.response.clone())
+                    } else {
+                        Replayed::Different
+                    }
+                })
+            })
+            .await)
     }
 }
 
