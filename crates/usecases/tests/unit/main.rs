@@ -3,5 +3,7 @@
 //! one per aggregate), written against the crate's public API as its callers use it; the
 //! adapters keep their own tests against the real local services.
 
+mod conversations;
+mod leads;
 mod support;
 mod tickets;

@@ -5,6 +5,8 @@ use domain::customer::ChannelIdentity;
 use domain::ticket::{Channel, Priority, Source, TimelineEntry};
 use serde_json::Map;
 use usecases::Actor;
+use usecases::conversations::{Chat, ChatLimits};
+use usecases::memory::{MemoryLeads, MemoryTenants, ScriptedEngine};
 use usecases::tickets::{ChannelMessage, TicketRequest};
 
 pub fn acme() -> TenantId {
@@ -78,4 +80,21 @@ pub fn whatsapp(sender: &str, provider_message_id: &str, text: &str) -> ChannelM
         attachments: Vec::new(),
         channel_data: Map::new(),
     }
+}
+
+/// The conversation use cases on memory, with the scripted assistant they ask.
+pub fn chat(
+    limits: ChatLimits,
+) -> (
+    Chat<MemoryLeads, MemoryTenants>,
+    std::sync::Arc<ScriptedEngine>,
+) {
+    let engine = std::sync::Arc::new(ScriptedEngine::default());
+    let chat = Chat {
+        conversations: MemoryLeads::default(),
+        tenants: MemoryTenants::default(),
+        engine: engine.clone(),
+        limits,
+    };
+    (chat, engine)
 }
