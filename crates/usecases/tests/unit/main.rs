@@ -3,6 +3,8 @@
 //! one per aggregate), written against the crate's public API as its callers use it; the
 //! adapters keep their own tests against the real local services.
 
+mod bot_users;
+mod channels;
 mod conversations;
 mod leads;
 mod support;
