@@ -31,9 +31,9 @@ pub use leads::MemoryLeads;
 pub use tenants::MemoryTenants;
 pub use tickets::MemoryTickets;
 
-/// What a store's next conditional writes meet, as a test asked.
+/// What a store's next calls meet, as a test asked.
 #[derive(Debug, Default)]
-pub(crate) struct Races {
+struct Races {
     /// Writes still to find what they were decided on changed.
     lost: usize,
     /// Writes still to wait for one another before they run, and where they wait.
@@ -113,7 +113,7 @@ impl Races {
 
 /// Runs a conditional write the way the races a test set up say: after waiting for the writes it
 /// races with, and not at all (`lost`) when it is to lose.
-pub(crate) async fn contend<S, T>(
+async fn contend<S, T>(
     state: &Mutex<S>,
     races: impl Fn(&mut S) -> &mut Races,
     lost: T,
@@ -132,7 +132,7 @@ pub(crate) async fn contend<S, T>(
 
 /// Answers a read from the state as it is now; when its caller is the one to stall, holds it
 /// with that answer until the test lets it go on.
-pub(crate) async fn answer<S, T>(
+async fn answer<S, T>(
     state: &Mutex<S>,
     races: impl Fn(&mut S) -> &mut Races,
     read: impl FnOnce(&S) -> T,
@@ -150,7 +150,7 @@ pub(crate) async fn answer<S, T>(
 
 /// The state behind a store's mutex. A panic while it was held leaves no half-made write (each
 /// write checks every condition before it changes anything), so a poisoned lock is still usable.
-pub(crate) fn lock<S>(state: &Mutex<S>) -> MutexGuard<'_, S> {
+fn lock<S>(state: &Mutex<S>) -> MutexGuard<'_, S> {
     state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
