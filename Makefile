@@ -35,7 +35,7 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants \
 	DYNAMODB_BOT_USERS_TABLE=frontdesk-local-BotUsers
 
-.PHONY: help dev token events test source-times check fmt clippy unit-and-integration e2e validate-template build bench soak tools clean
+.PHONY: help dev token events test source-times check fmt clippy unit unit-and-integration e2e validate-template build bench soak tools clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -71,6 +71,13 @@ fmt: ## Check formatting
 
 clippy: ## Lint with warnings as errors
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# The crates whose tests need no local service: the domain's rules, the use cases on the in-memory
+# ports (usecases::memory), the assistant (its LLM provider against an endpoint the test serves
+# itself), the channel protocols, the HTTP glue and the contracts. `make test` runs them too, as
+# part of `cargo test --workspace`.
+unit: ## The tests that need no local service (domain, use cases on in-memory ports, assistant, channels, HTTP glue, contracts): seconds once built
+	cargo test --locked -p domain -p usecases -p assistant -p channels -p http-kit -p contracts
 
 # After `build`: the artifact tests check and run the arm64 binaries it produced (under QEMU), and
 # LAMBDA_ARTIFACTS makes a missing one a failure rather than a skip. The release build for aarch64

@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod error;
 pub mod figures;
 pub mod leads;
+pub mod memory;
 pub mod replays;
 pub mod retry;
 pub mod tickets;
