@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use domain::TenantId;
 
 use super::lock;
-use crate::agents::{Agents, Assignability, DirectoryError};
+use crate::agents::{Agents, Assignability, DirectoryError, TeamMember, TeamRole};
 
 /// Users of the directory; clones share them.
 #[derive(Clone, Default)]
@@ -63,5 +63,19 @@ impl Agents for MemoryAgents {
             Some(user) if !user.works_tickets => Assignability::NotAnAgent,
             Some(_) => Assignability::Yes,
         })
+    }
+
+    async fn team(&self, tenant: &TenantId) -> Result<Vec<TeamMember>, DirectoryError> {
+        Ok(lock(&self.users)
+            .iter()
+            .filter(|(_, user)| user.tenant.as_ref() == Some(tenant) && user.works_tickets)
+            .map(|(id, user)| TeamMember {
+                id: id.clone(),
+                name: None,
+                email: None,
+                role: TeamRole::Agent,
+                enabled: user.enabled,
+            })
+            .collect())
     }
 }

@@ -11,6 +11,7 @@ use domain::analytics::Tally;
 use domain::conversation::{ChatMessage, ChatRole, RateWindow, Session};
 use domain::lead::{Lead, LeadId, LeadUpdate, UserId};
 use domain::replay::{Replay, Replayed};
+use domain::ticket::StatusCounts;
 
 use super::{Races, contend, lock};
 use crate::StoreError;
@@ -34,6 +35,8 @@ struct State {
     /// How many conversations each caller started, by the start of the window they fell in.
     opened: HashMap<(String, u64), u32>,
     figures: HashMap<TenantId, Tally>,
+    /// The tickets' counts this port reads beside the leads' figures, as a test sets them.
+    ticket_counts: HashMap<TenantId, StatusCounts>,
     races: Races,
 }
 
@@ -295,10 +298,28 @@ impl UserLeads for MemoryLeads {
     }
 }
 
+impl MemoryLeads {
+    /// The tenant's ticket counts as [`LeadFigures::ticket_counts`] reads them (the tickets
+    /// themselves are [`super::MemoryTickets`]'s).
+    pub fn set_ticket_counts(&self, tenant: &TenantId, counts: StatusCounts) {
+        lock(&self.state)
+            .ticket_counts
+            .insert(tenant.clone(), counts);
+    }
+}
+
 impl LeadFigures for MemoryLeads {
     async fn tally(&self, tenant: &TenantId) -> Result<Tally, StoreError> {
         Ok(lock(&self.state)
             .figures
+            .get(tenant)
+            .copied()
+            .unwrap_or_default())
+    }
+
+    async fn ticket_counts(&self, tenant: &TenantId) -> Result<StatusCounts, StoreError> {
+        Ok(lock(&self.state)
+            .ticket_counts
             .get(tenant)
             .copied()
             .unwrap_or_default())

@@ -9,7 +9,8 @@ use domain::TenantId;
 use domain::customer::{ChannelIdentity, Customer};
 use domain::replay::{Replay, Replayed};
 use domain::ticket::{
-    Channel, CustomerId, FilledIn, MessageId, Ticket, TicketChange, TicketId, TimelineEntry,
+    Channel, CustomerId, FilledIn, MessageId, StatusCounts, Ticket, TicketChange, TicketId,
+    TimelineEntry,
 };
 use serde_json::json;
 
@@ -394,6 +395,18 @@ fn matches(ticket: &Ticket, query: &TicketQuery) -> bool {
 }
 
 impl TicketReader for MemoryTickets {
+    async fn status_counts(&self, tenant: &TenantId) -> Result<StatusCounts, StoreError> {
+        // A recount: what the store's running counters stand for.
+        let state = lock(&self.state);
+        Ok(state
+            .tickets
+            .values()
+            .filter(|stored| &stored.tenant == tenant)
+            .fold(StatusCounts::default(), |counts, stored| {
+                counts + StatusCounts::one(stored.ticket.status)
+            }))
+    }
+
     async fn ticket(&self, tenant: &TenantId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         Ok(self
             .read(|state| state.owned(tenant, id).map(|stored| stored.ticket.clone()))

@@ -169,7 +169,7 @@ async fn converse_records_each_exchange_and_the_assistant_reads_the_conversation
         "the address the assistant found, checked"
     );
     assert_eq!(lead.first_message.as_deref(), Some("I want to buy"));
-    let tally = figures(&chat.conversations, &acme()).await.unwrap();
+    let tally = figures(&chat.conversations, &acme()).await.unwrap().leads;
     assert_eq!(
         (tally.leads, tally.conversations, tally.hot, tally.replies),
         (1, 1, 1, 2)
