@@ -66,10 +66,7 @@ async fn the_team_is_the_tenants_agents_with_their_roles() {
 async fn recount(desk: &Desk) -> Value {
     let mut counts = json!({"total": 0});
     for status in TicketStatus::ALL {
-        let listed = desk
-            .tickets(&format!("status={status}"))
-            .await
-            .len();
+        let listed = desk.tickets(&format!("status={status}")).await.len();
         counts[status.as_str()] = json!(listed);
         counts["total"] = json!(counts["total"].as_u64().unwrap() + listed as u64);
     }

@@ -549,6 +549,58 @@ async fn collect_pages(desk: &Desk, query: &str) -> BTreeSet<String> {
 }
 
 #[tokio::test]
+async fn a_later_ticket_fills_in_what_the_customer_lacked_and_never_overwrites() {
+    let desk = Desk::new().await;
+    let handle = "+34600555000";
+    let first = desk
+        .open_ticket(handle, json!({"customer": {"channel_identity": handle}}))
+        .await;
+    let second = desk
+        .open_ticket(
+            handle,
+            json!({"customer": {
+                "channel_identity": handle,
+                "name": "Marta",
+                "primary_email": "marta@example.com",
+            }}),
+        )
+        .await;
+    let third = desk
+        .open_ticket(
+            handle,
+            json!({"customer": {
+                "channel_identity": handle,
+                "name": "Someone Else",
+                "primary_email": "other@example.com",
+            }}),
+        )
+        .await;
+    let (_, read) = desk
+        .as_ana(Method::GET, &format!("/api/tickets/{third}"), None)
+        .await;
+    let customer_id = read["customer"]["internal_id"].as_str().unwrap().to_owned();
+    for ticket in [&first, &second] {
+        let (_, read) = desk
+            .as_ana(Method::GET, &format!("/api/tickets/{ticket}"), None)
+            .await;
+        assert_eq!(
+            read["customer"]["internal_id"],
+            customer_id.as_str(),
+            "one customer"
+        );
+    }
+    let (status, customer) = desk
+        .as_ana(Method::GET, &format!("/api/customers/{customer_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{customer}");
+    assert_eq!(
+        customer["name"], "Marta",
+        "filled in once, then kept: {customer}"
+    );
+    assert_eq!(customer["primary_email"], "marta@example.com", "{customer}");
+}
+
+#[tokio::test]
 async fn one_customer_per_channel_identity_even_under_concurrent_first_contact() {
     let desk = Desk::new().await;
     let creates = (0..6).map(|n| {

@@ -206,17 +206,23 @@ impl TicketStore {
             CUSTOMERS.partition_key,
             AttributeValue::S(known.customer.internal_id.to_string()),
         );
+        // A field the customer lacks is stored as NULL (or, on older items, not at all).
         if let Some(name) = &filled.name {
             sets.push("#name = :name");
-            conditions.push("attribute_not_exists(#name)");
+            conditions.push("(attribute_not_exists(#name) OR attribute_type(#name, :null))");
             update = update
                 .expression_attribute_names("#name", "name")
-                .expression_attribute_values(":name", AttributeValue::S(name.clone()));
+                .expression_attribute_values(":name", AttributeValue::S(name.clone()))
+                .expression_attribute_values(":null", AttributeValue::S("NULL".to_owned()));
         }
         if let Some(email) = &filled.primary_email {
             sets.push("primary_email = :email");
-            conditions.push("attribute_not_exists(primary_email)");
-            update = update.expression_attribute_values(":email", AttributeValue::S(email.clone()));
+            conditions.push(
+                "(attribute_not_exists(primary_email) OR attribute_type(primary_email, :null))",
+            );
+            update = update
+                .expression_attribute_values(":email", AttributeValue::S(email.clone()))
+                .expression_attribute_values(":null", AttributeValue::S("NULL".to_owned()));
         }
         if let Some(ticket) = open_ticket_id {
             sets.push("open_ticket_id = :ticket");
