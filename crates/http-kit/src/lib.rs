@@ -2,6 +2,7 @@
 //! the caller's seed family, and `run` to serve a router as a Lambda function.
 
 pub mod clock;
+pub mod conditional;
 pub mod errors;
 pub mod idempotency;
 pub mod json;
