@@ -68,7 +68,7 @@ unit-and-integration: ## Unit tests, and integration tests against moto and a Ka
 	@infra/tools.sh openapi-validator
 	infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 
-e2e: ## The chat widget in headless Chromium, against moto and a devserver on free ports
+e2e: ## The chat widget and the agent console in headless Chromium, against moto and a devserver on free ports
 	env $(LOCAL_TABLES) infra/e2e.sh
 
 # checkov's findings are fixed, or skipped in the template with the reason next to the skip (a
