@@ -4,14 +4,13 @@
  * #/tickets/<id>, #/leads, #/leads/<id>, #/analytics), so every screen has a link of its own
  * and the one function that serves the console needs no route per screen.
  *
- * Plain ES modules, no framework and no build step: the screens are small, polling keeps them
- * current, and what the browser gives (modules, fetch, BigInt, WebCrypto, <dialog>-free
- * focus handling) covers the rest; the whole console is a few tens of kilobytes under a CSP
- * without exceptions.
+ * Plain ES modules, no framework and no build step: the screens are a few lists and forms kept
+ * current by polling, and what the browser gives (modules, fetch, BigInt, WebCrypto) covers the
+ * rest, under a CSP without exceptions.
  */
 import { Api } from './api.js';
 import { Session } from './session.js';
-import { ICONS, announce, createScope, h, icon, notice, showNotice } from './ui.js';
+import { ICONS, announce, createScope, h, icon, keepTimesCurrent, notice, showNotice } from './ui.js';
 import { inboxView } from './inbox.js';
 import { ticketView } from './ticket.js';
 import { boardView, leadView } from './leads.js';
@@ -62,6 +61,7 @@ async function start() {
     render(event.detail.reason);
   });
   window.addEventListener('hashchange', () => render());
+  keepTimesCurrent();
   document.getElementById('skip-link').addEventListener('click', (event) => {
     event.preventDefault();
     document.getElementById('main')?.focus();

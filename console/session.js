@@ -34,8 +34,10 @@ function explain(error) {
   if (!(error instanceof CognitoError)) return 'The sign-in service cannot be reached. Check your connection and try again.';
   switch (error.code) {
     case 'NotAuthorizedException':
-    case 'UserNotFoundException':
       return error.message && !/token/i.test(error.message) ? error.message : 'Incorrect username or password.';
+    // Whether an account exists is not told (Cognito's PreventUserExistenceErrors does the same).
+    case 'UserNotFoundException':
+      return 'Incorrect username or password.';
     case 'PasswordResetRequiredException':
       return 'Your password has to be reset. Ask an administrator of your team.';
     case 'UserNotConfirmedException':

@@ -42,13 +42,19 @@ export function ticketView(ctx, route) {
   const timeline = h('ol', { class: 'timeline', 'aria-label': 'Timeline', 'aria-busy': 'true' });
   const timelineBox = h('div', { class: 'timeline-box', tabindex: '0', role: 'region', 'aria-label': 'Timeline, oldest first' }, timeline);
   const composer = buildComposer();
-  const side = h('aside', { class: 'ticket-side', 'aria-label': 'Ticket details' });
+  const side = h('aside', { class: 'ticket-side', 'aria-label': 'Ticket details', tabindex: '-1' });
+  // On a phone the details come after the conversation: one press takes the agent there.
+  const toDetails = h('button', { type: 'button', class: 'button quiet jump', hidden: true, text: 'Status, assignee and customer ↓' });
+  toDetails.addEventListener('click', () => {
+    side.scrollIntoView({ block: 'start' });
+    side.focus({ preventScroll: true });
+  });
   const layout = h('div', { class: 'ticket-layout', hidden: true },
     h('div', { class: 'ticket-main' }, handoff, h('h2', { class: 'visually-hidden', text: 'Timeline' }), timelineBox, composer.el),
     side);
   const el = h('section', { class: 'page ticket' },
     h('p', { class: 'back' }, h('a', { href: '#/inbox', text: '← Inbox' })),
-    h('div', { class: 'page-head' }, heading, subline, headBadges),
+    h('div', { class: 'page-head' }, heading, subline, headBadges, toDetails),
     problem,
     layout);
 
@@ -110,6 +116,7 @@ export function ticketView(ctx, route) {
       ticket.assigned_agent_id ? h('span', { class: 'muted', text: `Assigned to ${ticket.assigned_agent_id}` }) : h('span', { class: 'muted', text: 'Unassigned' }));
     showNotice(problem, '', '');
     layout.hidden = false;
+    toDetails.hidden = false;
     if (!previous) showHandoff();
     renderTimeline(previous);
     composer.update();

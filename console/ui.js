@@ -149,6 +149,7 @@ export function timeAgo(iso, now = Date.now()) {
     [12, 'month'],
     [Infinity, 'year'],
   ];
+  if (Math.abs(seconds) < 45) return relative.format(0, 'second');
   let value = seconds;
   for (const [size, unit] of steps) {
     if (Math.abs(value) < size) return relative.format(Math.trunc(value), unit);
@@ -160,6 +161,17 @@ export function timeAgo(iso, now = Date.now()) {
 /** A `<time>` showing how long ago, with the full date as its tooltip and machine value. */
 export function timeElement(iso) {
   return h('time', { datetime: iso, title: formatDateTime(iso), text: timeAgo(iso) });
+}
+
+/** Keeps every "how long ago" on the page true as time passes. */
+export function keepTimesCurrent(every = 30000) {
+  setInterval(() => {
+    const now = Date.now();
+    for (const time of document.querySelectorAll('time[datetime]')) {
+      const text = timeAgo(time.getAttribute('datetime'), now);
+      if (time.textContent !== text) time.textContent = text;
+    }
+  }, every);
 }
 
 // ---------------------------------------------------------------- a screen's lifetime
