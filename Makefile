@@ -28,7 +28,7 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants \
 	DYNAMODB_BOT_USERS_TABLE=frontdesk-local-BotUsers
 
-.PHONY: help dev token events test check fmt clippy unit-and-integration e2e validate-template build bench tools clean
+.PHONY: help dev token events test check fmt clippy unit-and-integration e2e validate-template build bench soak tools clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
@@ -90,6 +90,9 @@ BENCH_ARGS ?=
 
 bench: ## Measure cold starts, CPU, DynamoDB round trips, sizes, memory, latency; rewrite BENCHMARKS.md
 	env $(LOCAL_TABLES) infra/bench.sh $(BENCH_ARGS)
+
+soak: ## Drive the whole local stack with mixed traffic (SOAK_MINUTES=10, SOAK_CLIENTS=6); fail on any failed request or growing memory
+	env $(LOCAL_TABLES) infra/soak.sh
 
 clean: ## Remove build output
 	cargo clean

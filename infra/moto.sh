@@ -5,7 +5,8 @@
 #   infra/moto.sh [--port N] -- COMMAND...
 #
 # Without --port a free port is chosen. The command sees the SDK's standard variables
-# (AWS_ENDPOINT_URL, region, dummy credentials), so every AWS client in it talks to moto.
+# (AWS_ENDPOINT_URL, region, dummy credentials), so every AWS client in it talks to moto, and
+# MOTO_PID (so `make soak` can watch the server's memory).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,5 +44,6 @@ export AWS_REGION=${AWS_REGION:-us-east-1}
 export AWS_DEFAULT_REGION=$AWS_REGION
 export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-local}
 export AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-local}
+export MOTO_PID=$moto_pid
 echo "moto server on $AWS_ENDPOINT_URL" >&2
 "${command[@]}"

@@ -5,7 +5,8 @@
 #   infra/tansu.sh [--port N] -- COMMAND...
 #
 # Without --port a free port is chosen. The command sees KAFKA_BOOTSTRAP_SERVERS (what the relay
-# and the devserver read) and TANSU_BIN (so a test can start a broker of its own). It nests with
+# and the devserver read), TANSU_BIN (so a test can start a broker of its own) and TANSU_PID (so
+# `make soak` can watch the broker's memory). It nests with
 # moto.sh: infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 set -euo pipefail
 
@@ -70,5 +71,6 @@ done
 
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$port"
 export TANSU_BIN="$tansu"
+export TANSU_PID=$broker_pid
 echo "kafka broker (tansu) on $KAFKA_BOOTSTRAP_SERVERS, topics ${topics[*]}" >&2
 "${command[@]}"

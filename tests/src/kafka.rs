@@ -202,7 +202,7 @@ impl EventReader {
                 format!(
                     "frontdesk-tests-{}-{}",
                     std::process::id(),
-                    http_kit::clock::random_u64()
+                    usecases::clock::random_u64()
                 ),
             )
             .set("enable.auto.commit", "false")

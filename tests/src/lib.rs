@@ -50,13 +50,13 @@ impl Stack {
             "t{}-{}-{}-",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
-            http_kit::clock::random_u64() % 1_000_000
+            usecases::clock::random_u64() % 1_000_000
         );
         let backend = Backend::connect(TableNames::with_prefix(&prefix)).await;
         tables::ensure_tables(&backend.dynamodb, &backend.tables)
             .await
             .expect("tables are created in moto");
-        devserver::demo::seed(&backend.api_keys(), http_kit::clock::now_ms())
+        devserver::demo::seed(&backend.api_keys(), usecases::clock::now_ms())
             .await
             .expect("demo keys are stored");
         devserver::demo::seed_channel_accounts(&backend.channel_accounts())

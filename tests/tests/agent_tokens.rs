@@ -768,7 +768,7 @@ async fn verify_concurrently(
 #[tokio::test]
 async fn the_local_pool_set_up_carries_on_when_run_again() {
     let stack = Stack::new().await;
-    let name = format!("again-{}", http_kit::clock::random_u64());
+    let name = format!("again-{}", usecases::clock::random_u64());
     let first = devserver::cognito::ensure_pool(&stack.cognito, &name)
         .await
         .unwrap();

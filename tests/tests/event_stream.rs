@@ -344,19 +344,18 @@ async fn a_refused_transaction_does_not_stop_the_events_of_later_writes() {
     // A write after the refusal still reaches the stream, the relay and the consumer.
     whatsapp_delivery(&app, from, "wamid.second", "Are you there?").await;
 
-    let ticket = stack
-        .backend
-        .tickets()
-        .list(
-            &domain::TenantId::parse("acme").unwrap(),
-            &store::tickets::TicketFilter::default(),
-            10,
-            0,
-            None,
-        )
-        .await
-        .unwrap()
-        .tickets[0]
+    let query = usecases::tickets::TicketQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    let ticket = usecases::tickets::TicketReader::tickets(
+        &stack.backend.tickets(),
+        &domain::TenantId::parse("acme").unwrap(),
+        &query,
+    )
+    .await
+    .unwrap()
+    .tickets[0]
         .ticket_id
         .to_string();
     let events = reader.about(&[&ticket], 3, WAIT).await;

@@ -157,7 +157,7 @@ async fn agent_reply_on_whatsapp(
     text: &str,
     internal: bool,
 ) -> (String, TimelineEntry) {
-    let id = format!("wamid.in-{}", http_kit::clock::random_u64());
+    let id = format!("wamid.in-{}", usecases::clock::random_u64());
     let delivery = whatsapp_text(CUSTOMER, &id, "Where is my order?");
     let (status, outcome) = post_signed(desk, "/api/webhooks/whatsapp", delivery).await;
     assert_eq!(status, StatusCode::OK, "{outcome}");
@@ -479,7 +479,7 @@ async fn a_lead_becoming_ready_is_one_email_through_ses() {
     let (_, url) = Provider::start(Vec::new()).await;
     let outbound = Outbound::new(&desk.stack.backend, settings(&url));
 
-    let visitor = format!("visitor-{}", http_kit::clock::random_u64());
+    let visitor = format!("visitor-{}", usecases::clock::random_u64());
     let body = json!({"message": "I want to buy 3 units this week, I'm Ana, ana@example.com", "user_id": visitor, "source": "website"});
     let (status, answer) = call_as(
         &desk.app,
@@ -542,7 +542,7 @@ struct Pipeline {
 impl Pipeline {
     async fn start(desk: &Desk, url: &str) -> Self {
         let servers = kafka::bootstrap_servers();
-        let run = http_kit::clock::random_u64() % 1_000_000;
+        let run = usecases::clock::random_u64() % 1_000_000;
         let topics = Topics {
             tickets: format!("outbound-{run}-tickets"),
             messages: format!("outbound-{run}-messages"),
@@ -671,7 +671,7 @@ async fn a_visitor_turning_hot_before_leaving_a_contact_is_announced_once() {
     let reader = kafka::EventReader::new(&pipeline.servers, &pipeline.topics);
 
     // HOT from the first message, with no way to reach the visitor yet; then more HOT talk.
-    let visitor = format!("visitor-{}", http_kit::clock::random_u64());
+    let visitor = format!("visitor-{}", usecases::clock::random_u64());
     let mut lead_id = String::new();
     for message in ["I want to buy 3 units this week", "Can I order them today?"] {
         let body = json!({"message": message, "user_id": visitor, "source": "website"});

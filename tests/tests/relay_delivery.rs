@@ -45,7 +45,7 @@ async fn create_topics(servers: &str, names: &[&str]) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failure_mid_batch_retries_from_the_failed_record_and_order_holds() {
     let servers = bootstrap_servers();
-    let run = http_kit::clock::random_u64() % 1_000_000;
+    let run = usecases::clock::random_u64() % 1_000_000;
     let topics = Topics {
         tickets: format!("delivery-{run}-tickets"),
         messages: format!("delivery-{run}-messages"),

@@ -15,7 +15,7 @@ use tests::{Auth, KEY_A, Stack, call_as};
 /// Stores a secret in moto and answers its ARN.
 async fn stored_secret(stack: &Stack, name: &str, value: &str) -> String {
     let client = aws_sdk_secretsmanager::Client::new(stack.backend.sdk_config());
-    let name = format!("{name}-{}", http_kit::clock::random_u64());
+    let name = format!("{name}-{}", usecases::clock::random_u64());
     let created = client
         .create_secret()
         .name(name)

@@ -27,7 +27,7 @@ impl Pki {
         let dir = std::env::temp_dir().join(format!(
             "frontdesk-tls-{name}-{}-{}",
             std::process::id(),
-            http_kit::clock::random_u64()
+            usecases::clock::random_u64()
         ));
         std::fs::create_dir_all(&dir).expect("a temporary directory");
         Self { dir }

@@ -50,7 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let tenant = TenantId::parse(tenant)?;
             let label = flag(rest, "--label").unwrap_or("api key");
-            let mut issued = IssuedKey::generate(tenant, label, http_kit::clock::now_ms());
+            let mut issued = IssuedKey::generate(tenant, label, usecases::clock::now_ms());
             issued.record.allowed_origins = flags(rest, "--allowed-origin")
                 .into_iter()
                 .map(|origin| origin.trim_end_matches('/').to_owned())

@@ -271,7 +271,7 @@ mod tests {
         let problems = problems.unwrap_err();
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("AI_MODEL is not set"));
-        assert!(problems[1].contains("AI_API_KEY is not set"));
+        assert!(problems[1].contains("AI_API_KEY_SECRET_ARN (or AI_API_KEY) is not set"));
         assert!(problems[2].starts_with("AI_TIMEOUT_MS"));
 
         let (_, problems) = read(&[("AI_PROVIDER", "claude-direct")]);

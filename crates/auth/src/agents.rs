@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use domain::TenantId;
 use http_kit::ApiError;
+use http_kit::catalogue::ErrorCode;
 use http_kit::observe::{CallerKind, RequestFacts};
 
 use crate::api_key::{self, ApiKeys, KEY_PREFIX, KeyGrant};
@@ -69,11 +69,7 @@ impl From<TokenError> for ApiError {
             TokenError::KeysUnavailable(cause) => {
                 ApiError::internal("Could not verify the authentication token", &cause)
             }
-            TokenError::Expired => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "token_expired",
-                "Token has expired",
-            ),
+            TokenError::Expired => ApiError::new(ErrorCode::TokenExpired, "Token has expired"),
             TokenError::NotYetValid => invalid_token("Token is not valid yet"),
             TokenError::NoTenant => invalid_token("Token carries no tenant"),
             TokenError::Malformed
@@ -89,19 +85,15 @@ impl From<TokenError> for ApiError {
 }
 
 fn not_authenticated() -> ApiError {
-    ApiError::unauthorized("Not authenticated")
+    ApiError::new(ErrorCode::Unauthorized, "Not authenticated")
 }
 
 fn invalid_token(text: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", text)
+    ApiError::new(ErrorCode::InvalidToken, text)
 }
 
 fn forbidden() -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        "Insufficient permissions",
-    )
+    ApiError::new(ErrorCode::Forbidden, "Insufficient permissions")
 }
 
 async fn verified(auth: &AgentAuth, token: &str) -> Result<Agent, ApiError> {
@@ -125,7 +117,8 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let token = api_key::bearer_token(&parts.headers).ok_or_else(not_authenticated)?;
         if token.starts_with(KEY_PREFIX) {
-            return Err(ApiError::unauthorized(
+            return Err(ApiError::new(
+                ErrorCode::Unauthorized,
                 "This route takes an agent's sign-in token, not an API key",
             ));
         }
@@ -156,6 +149,16 @@ impl Caller {
         match self {
             Self::Agent(agent) => Some(agent),
             Self::Key(_) => None,
+        }
+    }
+
+    /// The caller as the use cases know them.
+    pub fn actor(&self) -> usecases::Actor {
+        match self {
+            Self::Agent(agent) => agent.actor(),
+            Self::Key(grant) => usecases::Actor::Integration {
+                tenant: grant.tenant.clone(),
+            },
         }
     }
 

@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use domain::TenantId;
 use http_kit::ApiError;
+use http_kit::catalogue::ErrorCode;
 use sha2::{Digest, Sha256};
 use store::api_keys::{ApiKeyRecord, ApiKeyStore};
 use store::recent::Recent;
@@ -213,7 +214,10 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let key = presented_key(&parts.headers).ok_or_else(|| {
-            ApiError::unauthorized("Missing API key: send it as X-Api-Key or Authorization: Bearer")
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "Missing API key: send it as X-Api-Key or Authorization: Bearer",
+            )
         })?;
         admit_key(
             &parts.extensions,
@@ -236,7 +240,7 @@ pub(crate) async fn admit_key(
 ) -> Result<KeyGrant, ApiError> {
     let grant = match keys.grant_of(key).await {
         Ok(Some(grant)) => grant,
-        Ok(None) => return Err(ApiError::unauthorized("Invalid API key")),
+        Ok(None) => return Err(ApiError::new(ErrorCode::Unauthorized, "Invalid API key")),
         Err(error) => return Err(ApiError::internal("Could not verify the API key", &error)),
     };
     if let Some(origin) = headers
@@ -245,8 +249,7 @@ pub(crate) async fn admit_key(
         && !grant.allows_origin(origin)
     {
         return Err(ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "origin_not_allowed",
+            ErrorCode::OriginNotAllowed,
             format!("Origin {origin} is not allowed to use this API key"),
         ));
     }

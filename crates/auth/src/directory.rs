@@ -9,25 +9,7 @@ use domain::TenantId;
 
 use crate::token::Role;
 
-/// Whether an agent can take work in a tenant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Assignability {
-    Yes,
-    /// No user of that name in the pool.
-    Unknown,
-    /// The user belongs to another tenant (or to none). Callers should answer as for
-    /// [`Assignability::Unknown`], so one tenant cannot learn another's agents.
-    OtherTenant,
-    /// The user is in this tenant but disabled in the pool.
-    Disabled,
-    /// The user is in this tenant but in neither the agents nor the admins group.
-    NotAnAgent,
-}
-
-/// Cognito could not be asked: an outage or missing permission, answered 500/503 by the caller.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("could not look the agent up in Cognito: {0}")]
-pub struct DirectoryError(String);
+pub use usecases::agents::{Assignability, DirectoryError};
 
 /// Looks agents up in the pool. Cheap to clone.
 #[derive(Clone)]
@@ -102,6 +84,18 @@ impl AgentDirectory {
             Some(_) => Assignability::Yes,
             None => Assignability::NotAnAgent,
         })
+    }
+}
+
+impl usecases::agents::Agents for AgentDirectory {
+    async fn assignable(
+        &self,
+        agent_id: &str,
+        tenant: &TenantId,
+    ) -> Result<Assignability, DirectoryError> {
+        // The inherent method of the same name: the use cases reach the directory through the
+        // port.
+        AgentDirectory::assignable(self, agent_id, tenant).await
     }
 }
 

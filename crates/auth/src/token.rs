@@ -63,6 +63,14 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// The agent as the use cases know them.
+    pub fn actor(&self) -> usecases::Actor {
+        usecases::Actor::Agent {
+            id: self.id.clone(),
+            tenant: self.tenant.clone(),
+        }
+    }
+
     /// The agent as a caller, for what is counted or remembered per caller: `agent#<sub>`.
     pub fn scope(&self) -> String {
         format!("agent#{}", self.sub)
@@ -388,7 +396,7 @@ mod tests {
 
         let answer = |error: TokenError| {
             let api = ApiError::from(error);
-            (api.status, api.code, api.text)
+            (api.status(), api.code.as_str(), api.text)
         };
         assert_eq!(
             answer(TokenError::Expired),

@@ -7,7 +7,6 @@
 //! the same conversation at once (which a real widget never does either).
 
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{Value, json};
 
 use crate::Error;
+use crate::devserver_process::{Devserver, Events};
 use crate::scenarios::{self, Scenario};
 use crate::stack::Stack;
 use crate::stats::{millis, summary};
@@ -65,79 +65,35 @@ pub async fn measure(
     out: &Path,
     load: &Load,
 ) -> Result<Value, Error> {
-    let port = free_port()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let log = std::fs::File::create(out.join("logs/devserver.log"))?;
-    let child = std::process::Command::new(devserver)
-        .env_clear()
-        .envs(stack.env.iter().map(|(name, value)| (name, value)))
-        // Events are not part of a request's path: API calls only write to DynamoDB.
-        .env_remove("KAFKA_BOOTSTRAP_SERVERS")
-        .env("FRONTDESK_ADDR", format!("127.0.0.1:{port}"))
-        .env("FRONTDESK_ENV_FILE", out.join("devserver.env"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(log.try_clone()?))
-        .stderr(Stdio::from(log))
-        .spawn()?;
-    let _devserver = Stopped(child);
+    let devserver = Devserver::start(stack, devserver, out, Events::Off).await?;
+    let base = devserver.base.clone();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
-    async {
-        wait_until_up(&client, &base).await?;
-        let sessions = sessions(&client, &base, load.concurrency).await?;
-        let mut rows = Vec::new();
-        for scenario in scenarios::MEASURED.iter().filter(|s| s.function != "hello") {
-            let requests = requests(stack, *scenario, &sessions, load)?;
-            let (latencies, errors) = run_load(&client, &base, requests).await;
-            eprintln!(
-                "  latency: {} p50 {:.2} ms ({errors} errors)",
-                scenario.name,
-                crate::stats::median(&latencies)
-            );
-            rows.push(json!({
-                "name": scenario.name,
-                "label": scenario.label,
-                "ms": summary(&latencies),
-                "errors": errors,
-            }));
-        }
-        let moto = moto_get_item(stack, load).await?;
-        Ok::<Value, Error>(json!({
-            "concurrency": load.concurrency,
-            "requests": load.requests,
-            "moto_get_item_ms": summary(&moto),
-            "scenarios": rows,
-        }))
+    let sessions = sessions(&client, &base, load.concurrency).await?;
+    let mut rows = Vec::new();
+    for scenario in scenarios::MEASURED.iter().filter(|s| s.function != "hello") {
+        let requests = requests(stack, *scenario, &sessions, load)?;
+        let (latencies, errors) = run_load(&client, &base, requests).await;
+        eprintln!(
+            "  latency: {} p50 {:.2} ms ({errors} errors)",
+            scenario.name,
+            crate::stats::median(&latencies)
+        );
+        rows.push(json!({
+            "name": scenario.name,
+            "label": scenario.label,
+            "ms": summary(&latencies),
+            "errors": errors,
+        }));
     }
-    .await
-}
-
-/// The devserver, stopped when dropped, however the measurement ends.
-struct Stopped(std::process::Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> Result<u16, Error> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
-}
-
-async fn wait_until_up(client: &reqwest::Client, base: &str) -> Result<(), Error> {
-    for _ in 0..300 {
-        if let Ok(response) = client.get(format!("{base}/api/health")).send().await
-            && response.status().is_success()
-        {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err("the devserver did not answer within 30 s; see target/bench/logs/devserver.log".into())
+    let moto = moto_get_item(stack, load).await?;
+    Ok(json!({
+        "concurrency": load.concurrency,
+        "requests": load.requests,
+        "moto_get_item_ms": summary(&moto),
+        "scenarios": rows,
+    }))
 }
 
 /// A widget session per worker.

@@ -5,14 +5,18 @@
 //! bench run [--bin-dir DIR] [--out DIR] [--starts N] [--invocations N] [--concurrency N]
 //!           [--requests N] [--phases size,cold,memory,trips,cpu,latency] [--functions a,b]
 //! bench report [--out DIR] [--markdown FILE] [--total-seconds S]
+//! bench soak [--bin-dir DIR] [--out DIR] [--minutes M] [--clients N] [--growth-mib MIB]
+//!            [--growth-percent P] [--ceiling-mib MIB]
 //! bench cpu-worker …   (run by `bench run` itself, under callgrind)
 //! ```
 //!
 //! `run` expects moto and a Kafka broker (`infra/bench.sh` starts them) and the release binaries
-//! of every function, the floors, the devserver and itself in `--bin-dir`.
+//! of every function, the floors, the devserver and itself in `--bin-dir`. `soak` (`make soak`,
+//! through `infra/soak.sh`) expects moto and a broker too, and the devserver in `--bin-dir`.
 
 mod calls;
 mod cpu;
+mod devserver_process;
 mod lambda;
 mod latency;
 mod process;
@@ -20,6 +24,7 @@ mod proxy;
 mod report;
 mod runtime_api;
 mod scenarios;
+mod soak;
 mod stack;
 mod stats;
 mod trips;
@@ -42,8 +47,11 @@ fn main() -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("run") => runtime().block_on(run(Options::parse(&args[1..]))),
         Some("report") => report(&args[1..]),
+        Some("soak") => runtime().block_on(soak::run(soak::Options::parse(&args[1..]))),
         Some("cpu-worker") => cpu::worker(&args[1..]),
-        _ => Err("usage: bench run [options] | bench report [options]".into()),
+        _ => {
+            Err("usage: bench run [options] | bench report [options] | bench soak [options]".into())
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -187,7 +195,7 @@ async fn run(options: Result<Options, Error>) -> Result<(), Error> {
         &options.out,
         "run",
         json!({
-            "date": http_kit::clock::now_rfc3339(),
+            "date": usecases::clock::now_rfc3339(),
             "commit": commit(),
             "profile": options.bin_dir.file_name().map(|name| name.to_string_lossy().into_owned()),
             "phases": options.phases,

@@ -1,6 +1,7 @@
 //! Runs one function binary as Lambda runs it, against the local Runtime API, and times what it
 //! does: from process start to its first poll (init), each invocation from the event handed over
-//! to the answer posted, and its peak resident memory as the kernel counts it.
+//! to the answer posted, and its peak resident memory as the kernel counts it (read the same way
+//! for any process: the soak watches the local stack's with it).
 
 use std::path::Path;
 use std::process::Stdio;
@@ -211,10 +212,20 @@ async fn invoke(
 
 /// The process's peak resident set so far (VmHWM), in KiB.
 pub fn peak_kib(pid: u32) -> Result<u64, Error> {
+    status_kib(pid, "VmHWM")
+}
+
+/// The process's resident set now (VmRSS), in KiB.
+pub fn resident_kib(pid: u32) -> Result<u64, Error> {
+    status_kib(pid, "VmRSS")
+}
+
+/// A memory figure of `/proc/<pid>/status`, in KiB.
+fn status_kib(pid: u32, field: &str) -> Result<u64, Error> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| "no VmHWM in /proc/<pid>/status".into())
+        .ok_or_else(|| format!("no {field} in /proc/{pid}/status").into())
 }

@@ -45,7 +45,7 @@ impl Stack {
             .map_err(|_| "AWS_ENDPOINT_URL is not set: run the bench through `make bench`")?;
         let backend = Backend::from_env().await?;
         tables::ensure_tables(&backend.dynamodb, &backend.tables).await?;
-        demo::seed(&backend.api_keys(), http_kit::clock::now_ms()).await?;
+        demo::seed(&backend.api_keys(), usecases::clock::now_ms()).await?;
         demo::seed_tenant_profiles(&backend.tenants()).await?;
         demo::seed_channel_accounts(&backend.channel_accounts()).await?;
         let cognito_client = CognitoClient::new(backend.sdk_config());

@@ -5,17 +5,17 @@
 use std::time::Duration;
 
 use assistant::{Role, TenantBrief, Turn};
-use axum::http::StatusCode;
 use domain::conversation::{ChatMessage, ChatRole, Contact, ConversationKey, Session, SessionId};
 use domain::lead::{Lead, LeadSource, UserId};
 use domain::replay::ReplayKey;
 use domain::{Email, TenantId, TenantProfile};
 use http_kit::ApiError;
-use http_kit::clock::{now_ms, random_u64};
+use http_kit::catalogue::ErrorCode;
 use http_kit::idempotency::key_reused;
 use serde_json::Value;
 use store::conversations::{Conversation, LeadWrite, Lookup, Opening, Saved};
-use store::retry::Retries;
+use usecases::clock::{now_ms, random_u64};
+use usecases::retry::Retries;
 
 use crate::{ChatService, store_failure};
 
@@ -42,12 +42,9 @@ impl ChatError {
     /// The answer, in seed 002's words (the only routes whose sessions can be unknown or expired).
     pub fn into_api_error(self) -> ApiError {
         match self {
-            Self::UnknownSession => {
-                ApiError::new(StatusCode::FORBIDDEN, "invalid_session", "Invalid session")
-            }
+            Self::UnknownSession => ApiError::new(ErrorCode::InvalidSession, "Invalid session"),
             Self::SessionExpired => ApiError::new(
-                StatusCode::FORBIDDEN,
-                "session_expired",
+                ErrorCode::SessionExpired,
                 "Session expired; start a new session",
             ),
             Self::Refused(error) => error,
@@ -223,7 +220,10 @@ pub async fn converse(
             Saved::RateLimited(limited) => {
                 return Err(new_conversations_limited(limited.retry_after_secs).into());
             }
-            Saved::Changed => retries.pause().await.map_err(store_failure)?,
+            Saved::Changed => retries
+                .pause()
+                .await
+                .map_err(|error| store_failure(error.into()))?,
         }
     }
 }
@@ -256,8 +256,7 @@ pub async fn open_session(
             }
             Lookup::OtherTenant => {
                 return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "session_of_another_tenant",
+                    ErrorCode::SessionOfAnotherTenant,
                     "Session does not belong to this tenant",
                 ));
             }
@@ -291,7 +290,10 @@ pub async fn open_session(
             }
             // A session id that is already taken (2^-122): draw another.
             Saved::Changed | Saved::Repeated(_) | Saved::KeyReused => {
-                retries.pause().await.map_err(store_failure)?;
+                retries
+                    .pause()
+                    .await
+                    .map_err(|error| store_failure(error.into()))?;
             }
         }
     }

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use assistant::{Engine, EngineConfig};
 use auth::{AgentAuth, WithAgents};
 use axum::Router;
-use axum::http::StatusCode;
 use domain::conversation::RateLimit;
 use domain::settings::Settings;
+use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey};
 use store::StoreError;
 use store::analytics::AnalyticsStore;
@@ -150,8 +150,7 @@ pub async fn run(app: AppFn) -> Result<(), http_kit::lambda::Error> {
 pub fn store_failure(error: StoreError) -> ApiError {
     match error {
         StoreError::Contended => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "contended",
+            ErrorCode::Contended,
             "The conversation is changing too fast; retry shortly",
         ),
         other => ApiError::internal("Could not reach the lead store", &other),
@@ -160,5 +159,5 @@ pub fn store_failure(error: StoreError) -> ApiError {
 
 /// The answer for a lead that does not exist or is another tenant's.
 pub fn lead_not_found() -> ApiError {
-    ApiError::not_found("Lead not found")
+    ApiError::new(ErrorCode::NotFound, "Lead not found")
 }

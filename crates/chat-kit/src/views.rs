@@ -5,7 +5,7 @@ use contracts::lead_chat::{ChatMessageView, LeadResponse};
 use domain::TenantProfile;
 use domain::conversation::{ChatMessage, Session};
 use domain::lead::{Lead, LeadIntent};
-use http_kit::clock::rfc3339_from_ms;
+use usecases::clock::rfc3339_from_ms;
 
 pub fn messages(messages: &[ChatMessage]) -> Vec<ChatMessageView> {
     messages

@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use contracts::chatbot::{ChatRequest, ChatResponse, SessionRequest, SessionResponse};
 use domain::TenantId;
 use domain::conversation::{ConversationKey, SessionId, chat_text};
+use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, IdempotentJson};
 use serde_json::Value;
 
@@ -53,7 +54,7 @@ pub async fn chat(
 ) -> Result<Value, ApiError> {
     let IdempotentJson { body: request, key } = request;
     let text = chat_text(&request.message)
-        .map_err(|error| ApiError::bad_request("invalid_message", error.to_string()))?;
+        .map_err(|error| ApiError::new(ErrorCode::InvalidMessage, error.to_string()))?;
     let session = SessionId::parse(&request.session_id)
         .ok_or(ChatError::UnknownSession)
         .map_err(ChatError::into_api_error)?;

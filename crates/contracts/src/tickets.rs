@@ -7,6 +7,7 @@ use domain::ticket::{
     Visibility,
 };
 use serde::{Deserialize, Serialize};
+use usecases::tickets::TicketWithTimeline;
 use utoipa::{IntoParams, ToSchema};
 
 /// The customer part of `POST /api/tickets/create`.
@@ -66,6 +67,16 @@ pub struct TicketView {
     pub timeline: Vec<TimelineEntry>,
     /// Pass as `timeline_cursor` to read the next page; `null` when the timeline is complete.
     pub timeline_next_cursor: Option<String>,
+}
+
+impl From<TicketWithTimeline> for TicketView {
+    fn from(read: TicketWithTimeline) -> Self {
+        Self {
+            ticket: read.ticket,
+            timeline: read.timeline,
+            timeline_next_cursor: read.timeline_next_cursor,
+        }
+    }
 }
 
 /// Paging of a ticket's timeline.
@@ -144,6 +155,19 @@ pub struct TicketSummary {
     #[serde(flatten)]
     pub ticket: Ticket,
     pub timeline: [TimelineEntry; 0],
+}
+
+impl TicketSummary {
+    /// Tickets as a listing shows them.
+    pub fn list(tickets: Vec<Ticket>) -> Vec<Self> {
+        tickets
+            .into_iter()
+            .map(|ticket| Self {
+                ticket,
+                timeline: [],
+            })
+            .collect()
+    }
 }
 
 /// `GET /api/tickets/` answer.

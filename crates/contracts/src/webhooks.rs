@@ -37,7 +37,7 @@ pub struct ChatbotHandoffRequest {
 }
 
 /// `POST /api/webhooks/chatbot` answer.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ChatbotHandoffResponse {
     pub success: bool,
     pub ticket_id: String,

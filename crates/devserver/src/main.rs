@@ -65,7 +65,7 @@ async fn serve() -> Result<(), Error> {
     })
     .await?;
     tables::ensure_tables(&backend.dynamodb, &backend.tables).await?;
-    demo::seed(&backend.api_keys(), http_kit::clock::now_ms()).await?;
+    demo::seed(&backend.api_keys(), usecases::clock::now_ms()).await?;
     demo::seed_tenant_profiles(&backend.tenants()).await?;
     demo::seed_channel_accounts(&backend.channel_accounts()).await?;
 

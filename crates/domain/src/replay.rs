@@ -27,6 +27,15 @@ pub struct Replay {
     pub until_secs: u64,
 }
 
+/// What an earlier use of a key left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replayed {
+    /// The same request came before; this was its answer.
+    Same(String),
+    /// The key was used for another request.
+    Different,
+}
+
 impl ReplayKey {
     /// The record that remembers `response` under this key from `now_ms`.
     pub fn remember(&self, response: String, now_ms: u64) -> Replay {

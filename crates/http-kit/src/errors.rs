@@ -6,6 +6,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::catalogue::ErrorCode;
+
 /// The key under which a seed family's clients expect the error text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKey {
@@ -24,65 +26,56 @@ impl ErrorKey {
     }
 }
 
-/// An expected failure, answered to the caller. Bugs and outages become [`ApiError::internal`],
-/// whose cause is logged and never sent.
+/// An expected failure, answered to the caller with a code of the catalogue. Bugs and outages
+/// become [`ApiError::internal`], whose cause is logged and never sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub text: String,
     /// Seconds after which a refused request may be tried again (`Retry-After`).
     pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, text: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, text: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             text: text.into(),
             retry_after_secs: None,
         }
     }
 
+    /// The status the code comes with.
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+
     /// 429 with `Retry-After`: the caller is over a rate limit until then.
     pub fn too_many_requests(text: impl Into<String>, retry_after_secs: u64) -> Self {
         Self {
             retry_after_secs: Some(retry_after_secs),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", text)
+            ..Self::new(ErrorCode::RateLimited, text)
         }
-    }
-
-    pub fn bad_request(code: &'static str, text: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, text)
-    }
-
-    pub fn unauthorized(text: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", text)
-    }
-
-    pub fn not_found(text: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", text)
     }
 
     /// A failure that is ours, not the caller's: logs `cause` and answers 500 with `text` only.
     pub fn internal(text: impl Into<String>, cause: &dyn std::fmt::Display) -> Self {
         let text = text.into();
         tracing::error!(%cause, "{text}");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", text)
+        Self::new(ErrorCode::Internal, text)
     }
 }
 
 /// Carried from the handler to [`render`], which knows the router's key.
 #[derive(Debug, Clone)]
 struct PendingError {
-    code: &'static str,
+    code: ErrorCode,
     text: String,
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = self.status.into_response();
+        let mut response = self.status().into_response();
         if let Some(seconds) = self.retry_after_secs {
             response
                 .headers_mut()
@@ -123,7 +116,7 @@ pub async fn render(key: ErrorKey, response: Response) -> Response {
     parts.headers.remove(header::CONTENT_LENGTH);
     // Rendered once: an outer router (the devserver's) must not render it again with its key.
     parts.extensions.remove::<PendingError>();
-    let body = Json(json!({ key.as_str(): text, "code": code }));
+    let body = Json(json!({ key.as_str(): text, "code": code.as_str() }));
     (parts, body).into_response()
 }
 
@@ -140,28 +133,33 @@ async fn rejection_text(body: axum::body::Body) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-fn generic(status: StatusCode, said: Option<String>) -> (&'static str, String) {
+fn generic(status: StatusCode, said: Option<String>) -> (ErrorCode, String) {
     let named = |default: &str| said.clone().unwrap_or_else(|| default.to_owned());
     match status {
-        StatusCode::BAD_REQUEST => ("bad_request", named("Bad request")),
-        StatusCode::NOT_FOUND => ("not_found", "Not found".to_owned()),
-        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", "Method not allowed".to_owned()),
+        StatusCode::BAD_REQUEST => (ErrorCode::BadRequest, named("Bad request")),
+        StatusCode::UNAUTHORIZED => (ErrorCode::Unauthorized, named("Not authenticated")),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "Not found".to_owned()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (ErrorCode::MethodNotAllowed, "Method not allowed".to_owned())
+        }
         StatusCode::PAYLOAD_TOO_LARGE => (
-            "body_too_large",
+            ErrorCode::BodyTooLarge,
             format!(
                 "Request body exceeds the {}-byte limit",
                 crate::MAX_JSON_BODY_BYTES
             ),
         ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            ("unsupported_media_type", named("Unsupported media type"))
-        }
-        other if other.is_client_error() => {
-            ("error", named(other.canonical_reason().unwrap_or("Error")))
-        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            ErrorCode::UnsupportedMediaType,
+            named("Unsupported media type"),
+        ),
+        other if other.is_client_error() => (
+            ErrorCode::BadRequest,
+            named(other.canonical_reason().unwrap_or("Error")),
+        ),
         // A server error's own text may describe our internals: say only what happened.
         other => (
-            "error",
+            ErrorCode::Error,
             other.canonical_reason().unwrap_or("Error").to_owned(),
         ),
     }
@@ -169,7 +167,7 @@ fn generic(status: StatusCode, said: Option<String>) -> (&'static str, String) {
 
 /// The answer for a path no route of this function serves.
 pub async fn route_not_found() -> ApiError {
-    ApiError::not_found("Not found")
+    ApiError::new(ErrorCode::NotFound, "Not found")
 }
 
 #[cfg(test)]
@@ -185,8 +183,8 @@ mod tests {
 
     #[tokio::test]
     async fn api_errors_use_the_family_key() {
-        let response = ApiError::bad_request("missing_lead_data", "Missing required lead data")
-            .into_response();
+        let response =
+            ApiError::new(ErrorCode::MissingLeadData, "Missing required lead data").into_response();
         let rendered = render(ErrorKey::Detail, response).await;
         assert_eq!(rendered.status(), StatusCode::BAD_REQUEST);
         assert_eq!(

@@ -3,13 +3,12 @@
 //! to both (the IETF Idempotency-Key draft: the same key with another body is refused with 422).
 
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
 use domain::TenantId;
 use domain::replay::{CLIENT_KEY_SECS, ReplayKey};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::{ApiError, json};
+use crate::{ApiError, ErrorCode, json};
 
 /// The longest key accepted, as the README documents it.
 pub const MAX_KEY_CHARS: usize = 128;
@@ -42,8 +41,8 @@ impl IdempotencyKey {
                     && key.bytes().all(|byte| byte.is_ascii_graphic())
             })
             .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_idempotency_key",
+                ApiError::new(
+                    ErrorCode::InvalidIdempotencyKey,
                     format!("Idempotency-Key must be 1-{MAX_KEY_CHARS} visible ASCII characters"),
                 )
             })?;
@@ -85,8 +84,7 @@ pub struct IdempotencyKeyHeader {
 /// The answer when a key comes back with another request than the one it was first used for.
 pub fn key_reused() -> ApiError {
     ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
+        ErrorCode::IdempotencyKeyReused,
         "This Idempotency-Key was already used for a different request; send a new key with a new request",
     )
 }
@@ -156,7 +154,7 @@ mod tests {
         );
         for bad in ["", "   ", "with space", &"k".repeat(129)] {
             let error = IdempotencyKey::from_header(&headers(bad), b"{}").unwrap_err();
-            assert_eq!(error.code, "invalid_idempotency_key", "{bad:?}");
+            assert_eq!(error.code, ErrorCode::InvalidIdempotencyKey, "{bad:?}");
         }
         assert!(
             IdempotencyKey::from_header(&headers(&"k".repeat(128)), b"{}")

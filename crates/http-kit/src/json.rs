@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::{ApiError, MAX_JSON_BODY_BYTES};
+use crate::{ApiError, ErrorCode, MAX_JSON_BODY_BYTES};
 
 /// A JSON body of type `T`. Any content type is read as JSON: widgets often post `text/plain`
 /// to avoid a CORS preflight, and refusing them would break working clients.
@@ -36,12 +36,11 @@ pub(crate) async fn body_bytes<S: Send + Sync>(
         .map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
+                    ErrorCode::BodyTooLarge,
                     format!("Request body exceeds the {MAX_JSON_BODY_BYTES}-byte limit"),
                 )
             } else {
-                ApiError::bad_request("unreadable_body", rejection.body_text())
+                ApiError::new(ErrorCode::UnreadableBody, rejection.body_text())
             }
         })
 }
@@ -49,8 +48,8 @@ pub(crate) async fn body_bytes<S: Send + Sync>(
 /// Parses `bytes` as `T`, naming the failing field (`leadData.email: invalid type …`).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "invalid_json",
+        return Err(ApiError::new(
+            ErrorCode::InvalidJson,
             "Request body must be a JSON object",
         ));
     }
@@ -65,13 +64,13 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             format!("Request body is not valid JSON: {inner}")
         };
-        ApiError::bad_request("invalid_json", text)
+        ApiError::new(ErrorCode::InvalidJson, text)
     })?;
     // A body is one JSON value: text after it (`{…} xyz`) means the client sent something else
     // than it thinks, and taking the first half would store a request nobody made.
     deserializer.end().map_err(|error| {
-        ApiError::bad_request(
-            "invalid_json",
+        ApiError::new(
+            ErrorCode::InvalidJson,
             format!("Request body is not valid JSON: {error}"),
         )
     })?;
@@ -99,7 +98,7 @@ mod tests {
     #[test]
     fn names_the_field_with_the_wrong_type() {
         let error = parse::<Outer>(br#"{"inner": {"count": "three"}}"#).unwrap_err();
-        assert_eq!(error.code, "invalid_json");
+        assert_eq!(error.code, ErrorCode::InvalidJson);
         assert!(
             error.text.starts_with("inner.count: invalid type"),
             "{}",
@@ -114,7 +113,7 @@ mod tests {
             br#"{"inner": {"count": 1}}{}"#,
         ] {
             let error = parse::<Outer>(body).unwrap_err();
-            assert_eq!(error.code, "invalid_json");
+            assert_eq!(error.code, ErrorCode::InvalidJson);
             assert!(error.text.contains("trailing characters"), "{}", error.text);
         }
         assert!(parse::<Outer>(b"{\"inner\": {\"count\": 1}}  \n").is_ok());
@@ -124,7 +123,7 @@ mod tests {
     fn syntax_errors_and_empty_bodies_are_bad_requests() {
         for body in [&b"{not json"[..], b"", b"  "] {
             let error = parse::<Outer>(body).unwrap_err();
-            assert_eq!(error.status, StatusCode::BAD_REQUEST);
+            assert_eq!(error.status(), StatusCode::BAD_REQUEST);
         }
         let error = parse::<Outer>(b"\"a string\"").unwrap_err();
         assert!(error.text.contains("wrong shape"), "{}", error.text);

@@ -1,14 +1,17 @@
 //! The axum and Lambda glue every Frontdesk HTTP function shares: JSON bodies in, errors out in
 //! the caller's seed family, and `run` to serve a router as a Lambda function.
 
-pub mod clock;
+pub mod catalogue;
 pub mod conditional;
 pub mod errors;
 pub mod idempotency;
 pub mod json;
 pub mod lambda;
 pub mod observe;
+pub mod outcomes;
+pub mod params;
 
+pub use catalogue::ErrorCode;
 pub use errors::{ApiError, ErrorKey};
 pub use idempotency::{IdempotencyKey, IdempotentJson};
 pub use json::JsonBody;

@@ -30,6 +30,7 @@ use store::deliveries::{Claim, DeliveryRecords, Finished};
 use store::leads::LeadStore;
 use store::tenants::TenantStore;
 use store::tickets::TicketStore;
+use usecases::tickets::TicketReader;
 
 pub use mailer::AlertMailer;
 pub use providers::{ChannelSender, ProviderUrls, SendFailure, Sent};
@@ -116,7 +117,13 @@ pub enum RetryLater {
     #[error("another sender is delivering it")]
     InProgress,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] usecases::StoreError),
+}
+
+impl From<StoreError> for RetryLater {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error.into())
+    }
 }
 
 /// The outbound service, built once per execution environment.
@@ -424,7 +431,7 @@ impl Outbound {
                 }) => {
                     let ceiling = Duration::from_millis(200 << tries.min(6));
                     let wait = retry_after
-                        .unwrap_or_else(|| store::retry::full_jitter(ceiling))
+                        .unwrap_or_else(|| usecases::retry::full_jitter(ceiling))
                         .min(MAX_WAIT);
                     let ends = Instant::now() + wait + self.settings.request_timeout;
                     if tries >= self.settings.attempts || ends >= deadline {

@@ -19,8 +19,8 @@ use crate::StoreError;
 use crate::analytics::tally_write;
 use crate::leads::{LEAD_ENTRY, LeadItem, LeadStore, s};
 use crate::replay::{self, Replay, Replayed};
-use crate::retry::Retries;
 use crate::transact::{Transacted, transact};
+use usecases::retry::Retries;
 
 const CHAT_PREFIX: &str = "chat#";
 
@@ -292,6 +292,7 @@ impl LeadStore {
 
         match transact(&self.client, writes, retries).await? {
             Transacted::Done => Ok(Saved::Done),
+            Transacted::Conflict => Ok(Saved::Changed),
             Transacted::ConditionFailed { writes } => {
                 if let (Some(at), Some(replay)) = (replay_at, &change.replay)
                     && writes.contains(&at)

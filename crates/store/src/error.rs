@@ -49,3 +49,30 @@ where
         Err(error) => Err(error.into()),
     }
 }
+
+/// At the ports, a DynamoDB failure becomes the application layer's.
+impl From<StoreError> for usecases::StoreError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            StoreError::Malformed(cause) => Self::Malformed(cause),
+            StoreError::Contended => Self::Contended,
+        }
+    }
+}
+
+impl From<usecases::StoreError> for StoreError {
+    fn from(error: usecases::StoreError) -> Self {
+        match error {
+            usecases::StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            usecases::StoreError::Malformed(cause) => Self::Malformed(cause),
+            usecases::StoreError::Contended => Self::Contended,
+        }
+    }
+}
+
+impl From<StoreError> for usecases::ListError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error.into())
+    }
+}

@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 use crate::analytics::tally_write;
-use crate::retry::Retries;
 use crate::tables::{LEADS, TableNames};
 use domain::analytics::Tally;
+use usecases::retry::Retries;
 
 /// Ids for a lead that may have to be created, minted by the caller (which owns the clock and
 /// the randomness) so this adapter stays deterministic under test.

@@ -15,7 +15,6 @@ pub mod https;
 pub mod leads;
 pub mod recent;
 pub mod replay;
-pub mod retry;
 pub mod secrets;
 pub mod stream;
 pub mod tables;

@@ -6,18 +6,9 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use domain::TenantId;
-pub use domain::replay::Replay;
+pub use domain::replay::{Replay, Replayed};
 
 use crate::StoreError;
-
-/// What an earlier use of a key left.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Replayed {
-    /// The same request came before; this was its answer.
-    Same(String),
-    /// The key was used for another request.
-    Different,
-}
 
 fn claim(key: &str) -> String {
     format!("replay#{key}")

@@ -15,28 +15,22 @@ use channels::{InboundMessage, SignatureError};
 use chat_kit::conversation::{Answer, Converse};
 use chat_kit::{ChatError, ChatLimits, ChatService, converse};
 use domain::conversation::{ConversationKey, MAX_CHAT_MESSAGE_CHARS};
-use domain::customer::ChannelIdentity;
 use domain::lead::{LeadSource, UserId};
 use domain::replay::ReplayKey;
-use domain::ticket::{
-    Attachment, Channel, CustomerId, Delivery, DeliveryState, MessageId, Priority, SenderType,
-    Source, Ticket, TicketCustomer, TicketId, TicketStatus, TimelineEntry, Visibility,
-};
+use domain::ticket::{Attachment, Channel, Delivery, DeliveryState};
 use http_kit::ApiError;
-use http_kit::clock::{now_ms, now_rfc3339, random_u64};
+use http_kit::catalogue::ErrorCode;
 use http_kit::observe::{CallerKind, RequestFacts};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::channel_accounts::{ChannelAccount, ChannelAccountStore};
-use store::tickets::{ChannelMessage, NewTicket, Received, TicketStore};
+use store::tickets::TicketStore;
+use usecases::tickets::{ChannelMessage, Received, receive_channel_message};
 use utoipa::ToSchema;
 
 /// Providers batch many updates in one delivery; this is far above what they send and still
 /// bounds memory.
 pub const MAX_DELIVERY_BYTES: usize = 1024 * 1024;
-/// How long a provider message id is remembered: Meta retries a failed delivery for up to seven
-/// days, X for less.
-const DEDUPE_WINDOW_SECS: u64 = 7 * 24 * 60 * 60;
 
 /// The state of a webhook function: the connected accounts, the tickets they feed, and the
 /// assistant conversations of seed 001's lead flow.
@@ -109,16 +103,6 @@ impl Provider {
             Self::Messenger => Channel::Facebook,
             Self::Instagram => Channel::Instagram,
             Self::X => Channel::Twitter,
-        }
-    }
-
-    /// How a ticket opened from this provider is titled (seed 004's wording).
-    fn subject(self, sender: &str) -> String {
-        match self {
-            Self::WhatsApp => format!("WhatsApp message from {sender}"),
-            Self::Messenger => format!("Facebook message from {sender}"),
-            Self::Instagram => format!("Instagram message from {sender}"),
-            Self::X => format!("Twitter DM from {sender}"),
         }
     }
 
@@ -216,13 +200,13 @@ pub async fn x_crc(
     let token = query
         .get("crc_token")
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| ApiError::bad_request("missing_crc_token", "crc_token is required"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::MissingCrcToken, "crc_token is required"))?;
     let account_id = query
         .get("account")
         .filter(|id| !id.is_empty())
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "missing_account",
+            ApiError::new(
+                ErrorCode::MissingAccount,
                 "account (the X user id the webhook is registered for) is required",
             )
         })?;
@@ -231,13 +215,7 @@ pub async fn x_crc(
         .find(Channel::Twitter, account_id)
         .await
         .map_err(|error| ApiError::internal("Could not look the account up", &error))?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::FORBIDDEN,
-                "unknown_account",
-                "Verification failed",
-            )
-        })?;
+        .ok_or_else(|| ApiError::new(ErrorCode::UnknownAccount, "Verification failed"))?;
     Ok(Json(json!({
         "response_token": channels::x::crc_response(&account.signing_secret, token)
     })))
@@ -275,7 +253,10 @@ pub struct LeadReply {
 fn unverified(provider: Provider, why: &str) -> ApiError {
     tracing::warn!(provider = ?provider, why, "a delivery refused before anything in it was used");
     telemetry::count(telemetry::Figure::WebhookSignatureRefused, 1);
-    ApiError::unauthorized("The delivery's signature could not be verified")
+    ApiError::new(
+        ErrorCode::Unauthorized,
+        "The delivery's signature could not be verified",
+    )
 }
 
 /// The accounts a delivery is for, each of which verified the raw body with its own secret.
@@ -333,7 +314,7 @@ pub async fn receive_delivery(
     }
     let delivery = provider
         .parse(body)
-        .map_err(|error| ApiError::bad_request("invalid_delivery", error.to_string()))?;
+        .map_err(|error| ApiError::new(ErrorCode::InvalidDelivery, error.to_string()))?;
 
     let mut outcome = DeliveryOutcome {
         status: "ok",
@@ -382,7 +363,6 @@ pub async fn receive_delivery(
             "delivery state of an outbound message"
         );
     }
-    let mut opened = 0;
     for message in delivery.messages {
         let Some(account) = accounts.get(&message.account_id) else {
             tracing::warn!(account = %message.account_id, "a message for an account the delivery did not name; skipped");
@@ -401,15 +381,11 @@ pub async fn receive_delivery(
             }
             continue;
         }
-        let channel_message = channel_message(provider, &message)?;
-        match state.tickets.receive(&tenant, channel_message).await {
-            Ok(Received::Duplicate) => outcome.duplicates += 1,
-            Ok(Received::Joined(_)) => outcome.messages += 1,
-            Ok(Received::Opened(_)) => {
-                outcome.messages += 1;
-                opened += 1;
-            }
-            Err(error) => return Err(ApiError::internal("Could not store the message", &error)),
+        match receive_channel_message(&state.tickets, &tenant, channel_message(provider, &message))
+            .await?
+        {
+            Received::Duplicate => outcome.duplicates += 1,
+            Received::Joined(_) | Received::Opened(_) => outcome.messages += 1,
         }
     }
     telemetry::count(telemetry::Figure::WebhookDeliveriesAccepted, 1);
@@ -418,7 +394,6 @@ pub async fn receive_delivery(
         outcome.duplicates as u64,
     );
     telemetry::count(telemetry::Figure::MessagesIn, outcome.messages as u64);
-    telemetry::count(telemetry::Figure::TicketsOpened, opened as u64);
     Ok(Json(outcome))
 }
 
@@ -431,7 +406,7 @@ async fn lead_message(
     message: &InboundMessage,
 ) -> Result<Answer, ApiError> {
     let user_id = UserId::parse(&message.sender)
-        .map_err(|error| ApiError::bad_request("invalid_delivery", format!("sender {error}")))?;
+        .map_err(|error| ApiError::new(ErrorCode::InvalidDelivery, format!("sender {error}")))?;
     let text: String = message
         .text
         .clone()
@@ -445,7 +420,7 @@ async fn lead_message(
     let replay = ReplayKey {
         key: format!("{tenant}#{source}-message#{}", message.message_id),
         fingerprint: message.message_id.clone(),
-        keep_secs: DEDUPE_WINDOW_SECS,
+        keep_secs: usecases::tickets::DEDUPE_WINDOW_SECS,
     };
     let sender = message.sender.clone();
     let request = Converse {
@@ -465,87 +440,45 @@ async fn lead_message(
     .map_err(ChatError::into_api_error)
 }
 
-/// The ticket message (and the ticket it would open) for an inbound message.
-fn channel_message(
-    provider: Provider,
-    message: &InboundMessage,
-) -> Result<ChannelMessage, ApiError> {
+/// An inbound message as the ticket use case takes it.
+fn channel_message(provider: Provider, message: &InboundMessage) -> ChannelMessage {
     let channel = provider.channel();
-    let identity = ChannelIdentity::parse(channel, &message.sender)
-        .map_err(|error| ApiError::bad_request("invalid_delivery", format!("sender {error}")))?;
-    let now = now_rfc3339();
-    let content = message
-        .text
-        .clone()
-        .filter(|text| !text.trim().is_empty())
-        .unwrap_or_else(|| format!("[{}]", message.raw_kind));
-    let mut entry = TimelineEntry::message(
-        MessageId::generate(random_u64()),
-        &now,
-        SenderType::Customer,
-        Visibility::Public,
-        content,
-    );
-    entry.attachments = message
-        .media
-        .iter()
-        .map(|media| Attachment {
-            url: media.url.clone().unwrap_or_else(|| {
-                format!("{channel}-media:{}", media.id.clone().unwrap_or_default())
-            }),
-            file_type: media
-                .mime_type
-                .clone()
-                .unwrap_or_else(|| format!("{:?}", media.kind).to_lowercase()),
-            file_name: None,
-            size_bytes: None,
-        })
-        .collect();
-    entry.channel_specific_data = json!({
-        "provider_message_id": message.message_id,
-        "account_id": message.account_id,
-        "kind": message.raw_kind,
-        "sent_at": message.timestamp,
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default();
-    let customer_id = CustomerId::generate(random_u64());
-    let ticket = Ticket {
-        ticket_id: TicketId::generate(random_u64()),
-        created_at: now.clone(),
-        updated_at: now.clone(),
-        status: TicketStatus::New,
-        priority: Priority::Medium,
-        assigned_agent_id: None,
-        tags: Vec::new(),
-        source: Source {
-            channel,
-            origin_platform_id: Some(message.sender.clone()),
-            is_bot_handoff: false,
-            account_id: Some(message.account_id.clone()),
-        },
-        customer: TicketCustomer {
-            internal_id: customer_id.clone(),
-            name: message.sender_name.clone(),
-            primary_email: None,
-            channel_identity: identity.handle.clone(),
-        },
-        subject: provider.subject(&message.sender),
-        last_agent_message: None,
-        message_count: 1,
-    };
-    Ok(ChannelMessage {
-        opening: NewTicket {
-            ticket,
-            first_entry: entry,
-            identity,
-            new_customer_id: customer_id,
-        },
+    ChannelMessage {
+        channel,
+        account_id: message.account_id.clone(),
+        sender: message.sender.clone(),
+        sender_name: message.sender_name.clone(),
         provider_message_id: message.message_id.clone(),
-        dedupe_until: now_ms() / 1000 + DEDUPE_WINDOW_SECS,
-        status_event: TimelineEntry::event(MessageId::generate(random_u64()), &now, String::new()),
-    })
+        content: message
+            .text
+            .clone()
+            .filter(|text| !text.trim().is_empty())
+            .unwrap_or_else(|| format!("[{}]", message.raw_kind)),
+        attachments: message
+            .media
+            .iter()
+            .map(|media| Attachment {
+                url: media.url.clone().unwrap_or_else(|| {
+                    format!("{channel}-media:{}", media.id.clone().unwrap_or_default())
+                }),
+                file_type: media
+                    .mime_type
+                    .clone()
+                    .unwrap_or_else(|| format!("{:?}", media.kind).to_lowercase()),
+                file_name: None,
+                size_bytes: None,
+            })
+            .collect(),
+        channel_data: json!({
+            "provider_message_id": message.message_id,
+            "account_id": message.account_id,
+            "kind": message.raw_kind,
+            "sent_at": message.timestamp,
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
+    }
 }
 
 /// Declares, in a module named `$module`, the two documented handlers of a Meta webhook on

@@ -10,6 +10,7 @@ use chat_kit::{AppState, ChatService, converse};
 use contracts::lead_chat::{ChatRespondRequest, ChatRespondResponse};
 use domain::conversation::{ConversationKey, chat_text};
 use domain::lead::{LeadSource, UserId};
+use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, IdempotentJson};
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -51,10 +52,10 @@ async fn respond(
     }: IdempotentJson<ChatRespondRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let text = chat_text(&request.message)
-        .map_err(|error| ApiError::bad_request("invalid_message", error.to_string()))?;
+        .map_err(|error| ApiError::new(ErrorCode::InvalidMessage, error.to_string()))?;
     let source = chat_source(&request.source)?;
     let user_id = UserId::parse(&request.user_id)
-        .map_err(|error| ApiError::bad_request("invalid_user_id", format!("user_id {error}")))?;
+        .map_err(|error| ApiError::new(ErrorCode::InvalidUserId, format!("user_id {error}")))?;
     let tenant = grant.tenant.clone();
     let key = ConversationKey::Visitor { source, user_id };
     // The same key from another visitor of the tenant is another key.
@@ -92,8 +93,8 @@ fn chat_source(raw: &str) -> Result<LeadSource, ApiError> {
         .ok()
         .filter(|source| CHAT_SOURCES.contains(source))
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_source",
+            ApiError::new(
+                ErrorCode::InvalidSource,
                 format!(
                     "unknown source '{raw}'; expected one of: {}",
                     CHAT_SOURCES.map(LeadSource::as_str).join(", ")

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::settings::{Settings, SettingsError};
 use http_kit::conditional::{content_etag, holds_current};
-use http_kit::{ApiError, ErrorKey};
+use http_kit::{ApiError, ErrorCode, ErrorKey};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -230,7 +230,7 @@ async fn console_asset(Path(name): Path<String>, headers: HeaderMap) -> Response
         .position(|asset| asset.name == name && name != "index.html")
     {
         Some(index) => serve(index, &headers),
-        None => ApiError::not_found("No such file in the console").into_response(),
+        None => ApiError::new(ErrorCode::NotFound, "No such file in the console").into_response(),
     }
 }
 

@@ -8,16 +8,17 @@ use axum::extract::{Path, State};
 use contracts::tickets::CustomerView;
 use domain::ticket::CustomerId;
 use http_kit::ApiError;
-use support_kit::{AppState, customer_not_found, store_failure};
+use http_kit::outcomes::customer_not_found;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::support::SupportState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<SupportState> {
     OpenApiRouter::new().routes(routes!(get_customer))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
-    support_kit::app(routes(), backend, agents)
+    wiring::support::app(routes(), backend, agents)
 }
 
 /// Get a customer
@@ -34,17 +35,12 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     security(("cognito" = []))
 )]
 async fn get_customer(
-    State(state): State<AppState>,
+    State(state): State<SupportState>,
     agent: Agent,
     Path(id): Path<String>,
 ) -> Result<Json<CustomerView>, ApiError> {
     let id = CustomerId::parse(&id).map_err(|_| customer_not_found())?;
-    let customer = state
-        .service
-        .customer(&agent.tenant, &id)
-        .await
-        .map_err(store_failure)?
-        .ok_or_else(customer_not_found)?;
+    let customer = usecases::tickets::customer(&state.service, &agent.tenant, &id).await?;
     Ok(Json(CustomerView {
         customer_id: customer.internal_id.to_string(),
         status: "active",

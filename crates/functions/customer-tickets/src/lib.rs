@@ -11,22 +11,22 @@ use axum::response::{IntoResponse, Response};
 use contracts::tickets::{CustomerTicketsQuery, TicketSummary};
 use domain::ticket::{CustomerId, TicketStatus};
 use http_kit::ApiError;
-use store::tickets::TicketFilter;
-use support_kit::{
-    AppState, bounded_number, customer_not_found, enum_param, list_failure, store_failure,
-};
+use http_kit::outcomes::customer_not_found;
+use http_kit::params::{bounded_number, enum_param, present};
+use usecases::tickets::TicketQuery;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::support::SupportState;
 
-/// The response header carrying the next page's cursor.
+/// Where the next page's cursor travels.
 pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<SupportState> {
     OpenApiRouter::new().routes(routes!(customer_tickets))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
-    support_kit::app(routes(), backend, agents)
+    wiring::support::app(routes(), backend, agents)
 }
 
 /// List a customer's tickets
@@ -45,45 +45,22 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     security(("cognito" = []))
 )]
 async fn customer_tickets(
-    State(state): State<AppState>,
+    State(state): State<SupportState>,
     agent: Agent,
     Path(id): Path<String>,
     Query(query): Query<CustomerTicketsQuery>,
 ) -> Result<Response, ApiError> {
     let customer = CustomerId::parse(&id).map_err(|_| customer_not_found())?;
-    let filter = TicketFilter {
+    let listing = TicketQuery {
         status: enum_param(query.status.as_deref(), TicketStatus::parse)?,
-        customer: Some(customer.clone()),
-        ..TicketFilter::default()
+        customer: Some(customer),
+        limit: bounded_number("limit", query.limit.as_deref(), 20, 100)?,
+        cursor: present(query.cursor.as_deref()).map(str::to_owned),
+        ..TicketQuery::default()
     };
-    let limit = bounded_number("limit", query.limit.as_deref(), 20, 100)?;
-    let cursor = query
-        .cursor
-        .as_deref()
-        .filter(|cursor| !cursor.trim().is_empty());
-    let listed = state
-        .service
-        .list(&agent.tenant, &filter, limit, 0, cursor)
-        .await
-        .map_err(list_failure)?;
-    // An empty first page may mean no such customer (or another tenant's): tell them apart.
-    if listed.tickets.is_empty() && cursor.is_none() {
-        state
-            .service
-            .customer(&agent.tenant, &customer)
-            .await
-            .map_err(store_failure)?
-            .ok_or_else(customer_not_found)?;
-    }
-    let tickets: Vec<TicketSummary> = listed
-        .tickets
-        .into_iter()
-        .map(|ticket| TicketSummary {
-            ticket,
-            timeline: [],
-        })
-        .collect();
-    let mut response = Json(tickets).into_response();
+    let listed =
+        usecases::tickets::customer_tickets(&state.service, &agent.tenant, &listing).await?;
+    let mut response = Json(TicketSummary::list(listed.tickets)).into_response();
     if let Some(next) = listed
         .next_cursor
         .and_then(|next| HeaderValue::from_str(&next).ok())

@@ -3,5 +3,5 @@
 #[tokio::main]
 async fn main() -> Result<(), http_kit::lambda::Error> {
     telemetry::init(env!("CARGO_PKG_NAME"));
-    support_kit::run(customer_tickets::app).await
+    wiring::support::run(customer_tickets::app).await
 }

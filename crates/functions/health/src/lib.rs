@@ -9,8 +9,8 @@ use contracts::health::{
     HealthResponse, ReadyChecks, ReadyResponse, RootResponse, ServiceHealthResponse,
 };
 use http_kit::ErrorKey;
-use http_kit::clock::now_rfc3339;
 use store::api_keys::ApiKeyStore;
+use usecases::clock::now_rfc3339;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 

@@ -7,9 +7,10 @@ use axum::Router;
 use axum::extract::State;
 use contracts::lead_capture::{CaptureLeadRequest, CaptureLeadResponse};
 use domain::lead::{ConversationId, LeadDataError, LeadDetails, LeadId, UserId};
-use http_kit::clock::{now_ms, random_u64};
+use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, JsonBody};
 use store::leads::{LeadStore, NewLeadIds};
+use usecases::clock::{now_ms, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -48,13 +49,16 @@ async fn capture_lead(
     let fields = request.lead_data.ok_or_else(missing_lead_data)?;
     let details = LeadDetails::from_fields(fields).map_err(|error| match error {
         LeadDataError::MissingEmail => missing_lead_data(),
-        other => ApiError::bad_request("invalid_lead_data", other.to_string()),
+        other => ApiError::new(ErrorCode::InvalidLeadData, other.to_string()),
     })?;
     let conversation = request
         .conversation_id
         .map(|raw| {
             ConversationId::parse(&raw).map_err(|error| {
-                ApiError::bad_request("invalid_conversation_id", format!("conversationId {error}"))
+                ApiError::new(
+                    ErrorCode::InvalidConversationId,
+                    format!("conversationId {error}"),
+                )
             })
         })
         .transpose()?;
@@ -84,5 +88,5 @@ async fn capture_lead(
 }
 
 fn missing_lead_data() -> ApiError {
-    ApiError::bad_request("missing_lead_data", "Missing required lead data")
+    ApiError::new(ErrorCode::MissingLeadData, "Missing required lead data")
 }

@@ -11,10 +11,11 @@ use chat_kit::{AppState, ChatService, store_failure};
 use contracts::lead_chat::{CreateLeadRequest, LeadResponse};
 use domain::Email;
 use domain::lead::{Lead, LeadId, LeadIntent, LeadSource};
-use http_kit::clock::{now_ms, random_u64};
+use http_kit::catalogue::ErrorCode;
 use http_kit::idempotency::key_reused;
 use http_kit::{ApiError, ErrorKey, IdempotentJson};
 use store::conversations::{Conversation, LeadWrite, Saved};
+use usecases::clock::{now_ms, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -67,14 +68,14 @@ async fn create_lead(
         .map(|raw| {
             Email::parse(raw)
                 .map(|email| email.to_string())
-                .map_err(|error| ApiError::bad_request("invalid_email", format!("email {error}")))
+                .map_err(|error| ApiError::new(ErrorCode::InvalidEmail, format!("email {error}")))
         })
         .transpose()?;
     lead.phone = optional(request.phone.as_deref()).map(phone).transpose()?;
     lead.intent = Some(match optional(request.intent.as_deref()) {
         None => LeadIntent::Cold,
         Some(raw) => LeadIntent::parse(&raw.to_ascii_uppercase())
-            .map_err(|error| ApiError::bad_request("invalid_intent", error.to_string()))?,
+            .map_err(|error| ApiError::new(ErrorCode::InvalidIntent, error.to_string()))?,
     });
     let body = serde_json::json!(lead_response(lead.clone(), &[]));
     // A new lead belongs to no conversation yet: the key is the caller's own.
@@ -94,7 +95,7 @@ async fn create_lead(
             &tenant,
             &fresh,
             write,
-            &mut store::retry::Retries::default(),
+            &mut usecases::retry::Retries::default(),
         )
         .await
         .map_err(store_failure)?
@@ -124,20 +125,20 @@ fn optional(raw: Option<&str>) -> Option<&str> {
 
 fn source(raw: &str) -> Result<LeadSource, ApiError> {
     LeadSource::parse(raw.trim())
-        .map_err(|error| ApiError::bad_request("invalid_source", error.to_string()))
+        .map_err(|error| ApiError::new(ErrorCode::InvalidSource, error.to_string()))
 }
 
 fn bounded(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
     let text = raw.trim();
     if text.is_empty() {
-        return Err(ApiError::bad_request(
-            "missing_field",
+        return Err(ApiError::new(
+            ErrorCode::MissingField,
             format!("{field} must not be empty"),
         ));
     }
     if text.chars().count() > max {
-        return Err(ApiError::bad_request(
-            "field_too_long",
+        return Err(ApiError::new(
+            ErrorCode::FieldTooLong,
             format!("{field} must be at most {max} characters"),
         ));
     }
@@ -156,8 +157,8 @@ fn phone(raw: &str) -> Result<String, ApiError> {
     if shaped && digits >= 6 {
         Ok(raw.to_owned())
     } else {
-        Err(ApiError::bad_request(
-            "invalid_phone",
+        Err(ApiError::new(
+            ErrorCode::InvalidPhone,
             "phone must be a phone number such as +1234567890",
         ))
     }

@@ -8,9 +8,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use contracts::lead_capture::{UpdateConversationRequest, UpdateConversationResponse};
 use domain::lead::{ConversationId, ConversationTracking, LeadId, UserId};
-use http_kit::clock::{now_ms, random_u64};
+use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, JsonBody};
 use store::leads::{LeadStore, NewLeadIds};
+use usecases::clock::{now_ms, random_u64};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -52,13 +53,14 @@ async fn update_conversation(
     };
     let user = UserId::parse(&user).map_err(|error| match error {
         domain::text::IdentifierError::Empty => both_required(),
-        other => ApiError::bad_request("invalid_user_id", format!("userId {other}")),
+        other => ApiError::new(ErrorCode::InvalidUserId, format!("userId {other}")),
     })?;
     let conversation = ConversationId::parse(&conversation).map_err(|error| match error {
         domain::text::IdentifierError::Empty => both_required(),
-        other => {
-            ApiError::bad_request("invalid_conversation_id", format!("conversationId {other}"))
-        }
+        other => ApiError::new(
+            ErrorCode::InvalidConversationId,
+            format!("conversationId {other}"),
+        ),
     })?;
     let now = now_ms();
     let ids = NewLeadIds {
@@ -90,8 +92,8 @@ async fn update_conversation(
 }
 
 fn both_required() -> ApiError {
-    ApiError::bad_request(
-        "missing_fields",
+    ApiError::new(
+        ErrorCode::MissingFields,
         "Both userId and conversationId are required",
     )
 }

@@ -10,9 +10,10 @@ use chat_kit::views::lead_response;
 use chat_kit::{AppState, ChatService, lead_not_found, store_failure};
 use contracts::lead_chat::{LeadResponse, UpdateLeadRequest};
 use domain::lead::{LeadId, LeadStatus};
-use http_kit::clock::now_ms;
+use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey, JsonBody};
 use store::conversations::{LeadWrite, Lookup, Saved};
+use usecases::clock::now_ms;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -46,10 +47,10 @@ async fn update_lead(
     JsonBody(request): JsonBody<UpdateLeadRequest>,
 ) -> Result<Json<LeadResponse>, ApiError> {
     let status = LeadStatus::parse(request.status.trim())
-        .map_err(|error| ApiError::bad_request("invalid_status", error.to_string()))?;
+        .map_err(|error| ApiError::new(ErrorCode::InvalidStatus, error.to_string()))?;
     let lead_id = LeadId::from_stored(lead_id);
     let leads = &state.service.leads;
-    let mut retries = store::retry::Retries::default();
+    let mut retries = usecases::retry::Retries::default();
     loop {
         let read = match leads
             .conversation(&agent.tenant, &lead_id, SHOWN_MESSAGES)
@@ -76,7 +77,10 @@ async fn update_lead(
             .map_err(store_failure)?
         {
             Saved::Done => return Ok(Json(lead_response(lead, &read.recent))),
-            _ => retries.pause().await.map_err(store_failure)?,
+            _ => retries
+                .pause()
+                .await
+                .map_err(|error| store_failure(error.into()))?,
         }
     }
 }

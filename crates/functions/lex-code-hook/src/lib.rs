@@ -198,7 +198,7 @@ impl CodeHook {
             return delegate(attributes, intent);
         }
 
-        let now = http_kit::clock::now_ms();
+        let now = usecases::clock::now_ms();
         let outcome = match kind {
             UserIntent::Register => self.users.register(tenant, &username, &email, now).await,
             UserIntent::Edit => {

@@ -60,7 +60,7 @@ const ANSWER_MARGIN: Duration = Duration::from_secs(3);
 /// The moment deliveries must be done by: the invocation's deadline (epoch ms, as the runtime
 /// gives it) less the margin for recording what happened.
 fn invocation_deadline(deadline_ms: u64) -> Instant {
-    let left = Duration::from_millis(deadline_ms.saturating_sub(http_kit::clock::now_ms()));
+    let left = Duration::from_millis(deadline_ms.saturating_sub(usecases::clock::now_ms()));
     Instant::now() + left.saturating_sub(ANSWER_MARGIN)
 }
 

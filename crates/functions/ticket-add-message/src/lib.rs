@@ -5,24 +5,22 @@ use auth::{AgentAuth, Caller};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use contracts::tickets::{AddMessageRequest, TicketView};
-use domain::ticket::{
-    MessageId, SenderType, Ticket, TimelineEntry, Visibility, limits, status_after_message,
-};
-use http_kit::clock::{now_rfc3339, random_u64};
-use http_kit::{ApiError, JsonBody};
-use store::tickets::TicketChange;
-use support_kit::{AppState, CONTENT_CHARS, changed, event, text_field, ticket_id, ticket_view};
+use domain::ticket::{TicketId, limits};
+use http_kit::outcomes::ticket_not_found;
+use http_kit::params::text_field;
+use http_kit::{ApiError, ErrorCode, JsonBody};
+use usecases::tickets::NewMessage;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::support::SupportState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<SupportState> {
     OpenApiRouter::new().routes(routes!(add_message))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
-    support_kit::app(routes(), backend, agents)
+    wiring::support::app(routes(), backend, agents)
 }
 
 /// Add a message to a ticket
@@ -46,78 +44,26 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     security(("cognito" = []), ("api_key" = []))
 )]
 async fn add_message(
-    State(state): State<AppState>,
+    State(state): State<SupportState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(request): JsonBody<AddMessageRequest>,
 ) -> Result<Json<TicketView>, ApiError> {
-    let id = ticket_id(&id)?;
-    let content = text_field("content", &request.content, CONTENT_CHARS)?;
+    let id = TicketId::parse(&id).map_err(|_| ticket_not_found())?;
     if request.attachments.len() > limits::ATTACHMENTS {
-        return Err(ApiError::bad_request(
-            "invalid_field",
+        return Err(ApiError::new(
+            ErrorCode::InvalidField,
             format!("at most {} attachments are allowed", limits::ATTACHMENTS),
         ));
     }
-    let (sender_type, agent_id) = match caller.agent() {
-        Some(agent) => (
-            request.sender_type.unwrap_or(SenderType::Agent),
-            Some(request.agent_id.clone().unwrap_or_else(|| agent.id.clone())),
-        ),
-        None => {
-            let sender = request.sender_type.unwrap_or(SenderType::Customer);
-            if !matches!(sender, SenderType::Customer | SenderType::Bot)
-                || request.visibility == Visibility::Internal
-            {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "With an API key, messages are written as customer or bot, publicly; agents sign in",
-                ));
-            }
-            (sender, None)
-        }
+    let message = NewMessage {
+        content: text_field("content", &request.content, limits::CONTENT_CHARS)?,
+        sender_type: request.sender_type,
+        agent_id: request.agent_id,
+        visibility: request.visibility,
+        attachments: request.attachments,
     };
-    if sender_type == SenderType::System {
-        return Err(ApiError::bad_request(
-            "invalid_field",
-            "sender_type 'system' is reserved for events the help desk logs",
-        ));
-    }
-    let agent_id = agent_id.filter(|_| sender_type == SenderType::Agent);
-    let decide = |ticket: &Ticket| -> Result<TicketChange, ApiError> {
-        let now = now_rfc3339();
-        let status = status_after_message(ticket.status, sender_type, request.visibility).map_err(
-            |closed| ApiError::new(StatusCode::CONFLICT, "ticket_closed", closed.to_string()),
-        )?;
-        let mut message = TimelineEntry::message(
-            MessageId::generate(random_u64()),
-            &now,
-            sender_type,
-            request.visibility,
-            content.clone(),
-        );
-        message.agent_id = agent_id.clone();
-        message.attachments = request.attachments.clone();
-        let mut entries = vec![message];
-        if let Some(next) = status {
-            entries.push(event(&now, Ticket::status_event(ticket.status, next), None));
-        }
-        Ok(TicketChange {
-            status,
-            entries,
-            updated_at: now,
-            ..TicketChange::default()
-        })
-    };
-    let outcome = state.service.change(caller.tenant(), &id, decide).await;
-    let view = ticket_view(changed(outcome)?, &caller);
-    match (sender_type, request.visibility) {
-        (SenderType::Customer, _) => telemetry::count(telemetry::Figure::MessagesIn, 1),
-        (SenderType::Agent | SenderType::Bot, Visibility::Public) => {
-            telemetry::count(telemetry::Figure::MessagesOut, 1);
-        }
-        _ => {}
-    }
-    Ok(Json(view))
+    let added =
+        usecases::tickets::add_message(&state.service, &caller.actor(), &id, message).await?;
+    Ok(Json(added.into()))
 }

@@ -3,5 +3,5 @@
 #[tokio::main]
 async fn main() -> Result<(), http_kit::lambda::Error> {
     telemetry::init(env!("CARGO_PKG_NAME"));
-    support_kit::run(ticket_add_message::app).await
+    wiring::support::run(ticket_add_message::app).await
 }

@@ -5,22 +5,21 @@ use auth::{Agent, AgentAuth};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use contracts::tickets::{AssignQuery, AssignResponse};
-use domain::ticket::Ticket;
-use http_kit::ApiError;
-use http_kit::clock::now_rfc3339;
-use store::tickets::TicketChange;
-use support_kit::{AppState, agent_view, changed, check_assignable, event, present, ticket_id};
+use domain::ticket::TicketId;
+use http_kit::outcomes::ticket_not_found;
+use http_kit::params::present;
+use http_kit::{ApiError, ErrorCode};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::support::SupportState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<SupportState> {
     OpenApiRouter::new().routes(routes!(assign_ticket))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
-    support_kit::app(routes(), backend, agents)
+    wiring::support::app(routes(), backend, agents)
 }
 
 /// Assign a ticket
@@ -38,38 +37,26 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     security(("cognito" = []))
 )]
 async fn assign_ticket(
-    State(state): State<AppState>,
+    State(state): State<SupportState>,
     agent: Agent,
     Path(id): Path<String>,
     Query(query): Query<AssignQuery>,
 ) -> Result<Json<AssignResponse>, ApiError> {
-    let id = ticket_id(&id)?;
+    let id = TicketId::parse(&id).map_err(|_| ticket_not_found())?;
     let assignee = present(query.agent_id.as_deref())
         .map(str::to_owned)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "missing_agent_id",
-                "agent_id is required",
-            )
-        })?;
-    check_assignable(&state, &assignee, &agent.tenant).await?;
-    let decide = |ticket: &Ticket| -> Result<TicketChange, ApiError> {
-        let now = now_rfc3339();
-        let mut change = TicketChange {
-            updated_at: now.clone(),
-            ..TicketChange::default()
-        };
-        if ticket.assigned_agent_id.as_ref() != Some(&assignee) {
-            let logged = event(&now, Ticket::assignment_event(&assignee), Some(&agent));
-            change.entries.push(logged);
-            change.assigned_agent_id = Some(assignee.clone());
-        }
-        Ok(change)
-    };
-    let outcome = state.service.change(&agent.tenant, &id, decide).await;
+        .ok_or_else(|| ApiError::new(ErrorCode::MissingAgentId, "agent_id is required"))?;
+    let assigned = usecases::tickets::assign_ticket(
+        &state.service,
+        state.agents.directory(),
+        &agent.tenant,
+        &agent.id,
+        &id,
+        assignee,
+    )
+    .await?;
     Ok(Json(AssignResponse {
         success: true,
-        ticket: agent_view(changed(outcome)?),
+        ticket: assigned.into(),
     }))
 }

@@ -9,26 +9,23 @@ use axum::http::StatusCode;
 use contracts::tickets::{CreateTicketRequest, TicketView};
 use domain::Email;
 use domain::customer::ChannelIdentity;
-use domain::ticket::{
-    CustomerId, MessageId, Priority, SenderType, Ticket, TicketCustomer, TicketId, TicketStatus,
-    TimelineEntry, Visibility, limits,
-};
-use http_kit::clock::{now_rfc3339, random_u64};
-use http_kit::{ApiError, JsonBody};
-use store::tickets::NewTicket;
-use support_kit::{AppState, CONTENT_CHARS, store_failure, text_field};
+use domain::ticket::limits;
+use http_kit::params::{tags, text_field};
+use http_kit::{ApiError, ErrorCode, JsonBody};
+use usecases::tickets::{TicketRequest, open_ticket};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::support::SupportState;
 
 /// The longest customer name kept.
 const NAME_CHARS: usize = 200;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<SupportState> {
     OpenApiRouter::new().routes(routes!(create_ticket))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
-    support_kit::app(routes(), backend, agents)
+    wiring::support::app(routes(), backend, agents)
 }
 
 /// Create a ticket
@@ -48,89 +45,49 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     security(("cognito" = []), ("api_key" = []))
 )]
 async fn create_ticket(
-    State(state): State<AppState>,
+    State(state): State<SupportState>,
     caller: Caller,
     JsonBody(request): JsonBody<CreateTicketRequest>,
 ) -> Result<(StatusCode, Json<TicketView>), ApiError> {
-    let subject = text_field("subject", &request.subject, limits::SUBJECT_CHARS)?;
-    let first_message = text_field("initial_message", &request.initial_message, CONTENT_CHARS)?;
-    let tags = support_kit::tags(&request.tags)?;
+    let invalid = |text: String| ApiError::new(ErrorCode::InvalidField, text);
     let identity =
         ChannelIdentity::parse(request.source.channel, &request.customer.channel_identity)
-            .map_err(|error| {
-                ApiError::bad_request(
-                    "invalid_field",
-                    format!("customer.channel_identity {error}"),
-                )
-            })?;
-    let name = request
-        .customer
-        .name
-        .as_deref()
-        .map(|name| text_field("customer.name", name, NAME_CHARS))
-        .transpose()?;
+            .map_err(|error| invalid(format!("customer.channel_identity {error}")))?;
     let primary_email = request
         .customer
         .primary_email
         .as_deref()
         .map(|raw| {
             Email::parse(raw).map(String::from).map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_field",
-                    "customer.primary_email is not a valid email address",
-                )
+                invalid("customer.primary_email is not a valid email address".to_owned())
             })
         })
         .transpose()?;
-
-    let now = now_rfc3339();
-    let customer_id = CustomerId::generate(random_u64());
-    let ticket = Ticket {
-        ticket_id: TicketId::generate(random_u64()),
-        created_at: now.clone(),
-        updated_at: now.clone(),
-        status: TicketStatus::New,
-        priority: request.priority.unwrap_or(Priority::Medium),
-        assigned_agent_id: None,
-        tags,
+    let request = TicketRequest {
+        subject: text_field("subject", &request.subject, limits::SUBJECT_CHARS)?,
+        first_message: text_field(
+            "initial_message",
+            &request.initial_message,
+            limits::CONTENT_CHARS,
+        )?,
+        tags: tags(&request.tags)?,
+        name: request
+            .customer
+            .name
+            .as_deref()
+            .map(|name| text_field("customer.name", name, NAME_CHARS))
+            .transpose()?,
+        primary_email,
+        identity,
         source: request.source,
-        customer: TicketCustomer {
-            internal_id: customer_id.clone(),
-            name,
-            primary_email,
-            channel_identity: identity.handle.clone(),
-        },
-        subject,
-        last_agent_message: None,
-        message_count: 1,
+        priority: request.priority,
     };
-    let first_entry = TimelineEntry::message(
-        MessageId::generate(random_u64()),
-        &now,
-        SenderType::Customer,
-        Visibility::Public,
-        first_message,
-    );
-    let ticket = state
-        .service
-        .create(
-            caller.tenant(),
-            NewTicket {
-                ticket,
-                first_entry: first_entry.clone(),
-                identity,
-                new_customer_id: customer_id,
-            },
-        )
-        .await
-        .map_err(store_failure)?;
-    telemetry::count(telemetry::Figure::TicketsOpened, 1);
-    telemetry::count(telemetry::Figure::MessagesIn, 1);
+    let (ticket, first) = open_ticket(&state.service, caller.tenant(), request).await?;
     Ok((
         StatusCode::CREATED,
         Json(TicketView {
             ticket,
-            timeline: vec![first_entry],
+            timeline: vec![first],
             timeline_next_cursor: None,
         }),
     ))

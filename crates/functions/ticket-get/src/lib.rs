@@ -6,19 +6,21 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use contracts::tickets::{TicketView, TimelineQuery};
+use domain::ticket::TicketId;
 use http_kit::ApiError;
-use support_kit::{
-    AppState, list_failure, ticket_id, ticket_not_found, ticket_view, timeline_limit,
-};
+use http_kit::outcomes::ticket_not_found;
+use http_kit::params::bounded_number;
+use usecases::tickets::{DEFAULT_TIMELINE_PAGE, MAX_TIMELINE_PAGE, TimelinePage, read_ticket};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::support::SupportState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<SupportState> {
     OpenApiRouter::new().routes(routes!(get_ticket))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
-    support_kit::app(routes(), backend, agents)
+    wiring::support::app(routes(), backend, agents)
 }
 
 /// Get a ticket
@@ -39,23 +41,22 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     security(("cognito" = []), ("api_key" = []))
 )]
 async fn get_ticket(
-    State(state): State<AppState>,
+    State(state): State<SupportState>,
     caller: Caller,
     Path(id): Path<String>,
     Query(query): Query<TimelineQuery>,
 ) -> Result<Json<TicketView>, ApiError> {
-    let id = ticket_id(&id)?;
-    let limit = timeline_limit(&query)?;
-    let read = state
-        .service
-        .read(
-            caller.tenant(),
-            &id,
-            limit,
-            query.timeline_cursor.as_deref(),
-        )
-        .await
-        .map_err(list_failure)?
-        .ok_or_else(ticket_not_found)?;
-    Ok(Json(ticket_view(read, &caller)))
+    // An id that cannot be an id cannot name a ticket either.
+    let id = TicketId::parse(&id).map_err(|_| ticket_not_found())?;
+    let page = TimelinePage {
+        limit: bounded_number(
+            "timeline_limit",
+            query.timeline_limit.as_deref(),
+            DEFAULT_TIMELINE_PAGE,
+            MAX_TIMELINE_PAGE,
+        )?,
+        cursor: query.timeline_cursor.as_deref(),
+    };
+    let read = read_ticket(&state.service, &caller.actor(), &id, page).await?;
+    Ok(Json(read.into()))
 }

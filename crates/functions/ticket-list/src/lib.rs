@@ -5,29 +5,28 @@ use auth::{Agent, AgentAuth};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Query, State};
-use contracts::tickets::{ListTicketsQuery, TicketListResponse};
+use contracts::tickets::{ListTicketsQuery, TicketListResponse, TicketSummary};
 use domain::ticket::{Channel, CustomerId, Priority, TicketStatus};
-use http_kit::ApiError;
-use store::tickets::TicketFilter;
-use support_kit::{
-    AppState, bounded_number, enum_param, list_failure, present, summaries, time_bound,
-};
+use http_kit::params::{bounded_number, enum_param, present, time_bound};
+use http_kit::{ApiError, ErrorCode};
+use usecases::tickets::{TicketQuery, list_tickets as listing};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::support::SupportState;
 
 const DEFAULT_PAGE_SIZE: usize = 20;
 const MAX_PAGE_SIZE: usize = 100;
 /// Seed 004's `page` skips whole pages; beyond this a cursor is the way.
 const MAX_PAGE: usize = 50;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<SupportState> {
     OpenApiRouter::new()
         .routes(routes!(list_tickets))
         .route("/api/tickets", axum::routing::get(list_tickets))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
-    support_kit::app(routes(), backend, agents)
+    wiring::support::app(routes(), backend, agents)
 }
 
 /// List tickets
@@ -44,25 +43,10 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     security(("cognito" = []))
 )]
 async fn list_tickets(
-    State(state): State<AppState>,
+    State(state): State<SupportState>,
     agent: Agent,
     Query(query): Query<ListTicketsQuery>,
 ) -> Result<Json<TicketListResponse>, ApiError> {
-    let filter = TicketFilter {
-        status: enum_param(query.status.as_deref(), TicketStatus::parse)?,
-        priority: enum_param(query.priority.as_deref(), Priority::parse)?,
-        assigned_agent_id: present(query.assigned_agent_id.as_deref()).map(str::to_owned),
-        customer: present(query.customer_id.as_deref())
-            .map(CustomerId::parse)
-            .transpose()
-            .map_err(|error| {
-                ApiError::bad_request("invalid_query", format!("customer_id {error}"))
-            })?,
-        tag: present(query.tag.as_deref()).map(str::to_lowercase),
-        channel: enum_param(query.channel.as_deref(), Channel::parse)?,
-        created_from: time_bound("created_from", query.created_from.as_deref(), false)?,
-        created_to: time_bound("created_to", query.created_to.as_deref(), true)?,
-    };
     let page_size = bounded_number(
         "limit",
         query.limit.as_deref().or(query.page_size.as_deref()),
@@ -70,25 +54,33 @@ async fn list_tickets(
         MAX_PAGE_SIZE,
     )?;
     let page = bounded_number("page", query.page.as_deref(), 1, MAX_PAGE)?;
-    let cursor = present(query.cursor.as_deref());
+    let cursor = present(query.cursor.as_deref()).map(str::to_owned);
     if cursor.is_some() && page > 1 {
-        return Err(ApiError::bad_request(
-            "invalid_query",
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
             "use either page or cursor, not both",
         ));
     }
-    let listed = state
-        .service
-        .list(
-            &agent.tenant,
-            &filter,
-            page_size,
-            (page - 1) * page_size,
-            cursor,
-        )
-        .await
-        .map_err(list_failure)?;
-    let tickets = summaries(listed.tickets);
+    let listing_query = TicketQuery {
+        status: enum_param(query.status.as_deref(), TicketStatus::parse)?,
+        priority: enum_param(query.priority.as_deref(), Priority::parse)?,
+        assigned_agent_id: present(query.assigned_agent_id.as_deref()).map(str::to_owned),
+        customer: present(query.customer_id.as_deref())
+            .map(CustomerId::parse)
+            .transpose()
+            .map_err(|error| {
+                ApiError::new(ErrorCode::InvalidQuery, format!("customer_id {error}"))
+            })?,
+        tag: present(query.tag.as_deref()).map(str::to_lowercase),
+        channel: enum_param(query.channel.as_deref(), Channel::parse)?,
+        created_from: time_bound("created_from", query.created_from.as_deref(), false)?,
+        created_to: time_bound("created_to", query.created_to.as_deref(), true)?,
+        limit: page_size,
+        skip: (page - 1) * page_size,
+        cursor,
+    };
+    let listed = listing(&state.service, &agent.tenant, &listing_query).await?;
+    let tickets = TicketSummary::list(listed.tickets);
     Ok(Json(TicketListResponse {
         total_count: tickets.len(),
         tickets,

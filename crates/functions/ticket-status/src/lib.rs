@@ -6,17 +6,19 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, State};
 use contracts::tickets::TicketStatusView;
+use domain::ticket::TicketId;
 use http_kit::ApiError;
-use support_kit::{AppState, store_failure, ticket_id, ticket_not_found};
+use http_kit::outcomes::ticket_not_found;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wiring::support::SupportState;
 
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes() -> OpenApiRouter<SupportState> {
     OpenApiRouter::new().routes(routes!(ticket_status))
 }
 
 pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
-    support_kit::app(routes(), backend, agents)
+    wiring::support::app(routes(), backend, agents)
 }
 
 /// Get a ticket's status
@@ -33,17 +35,12 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     security(("cognito" = []), ("api_key" = []))
 )]
 async fn ticket_status(
-    State(state): State<AppState>,
+    State(state): State<SupportState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<TicketStatusView>, ApiError> {
-    let id = ticket_id(&id)?;
-    let ticket = state
-        .service
-        .ticket(caller.tenant(), &id)
-        .await
-        .map_err(store_failure)?
-        .ok_or_else(ticket_not_found)?;
+    let id = TicketId::parse(&id).map_err(|_| ticket_not_found())?;
+    let ticket = usecases::tickets::ticket_status(&state.service, caller.tenant(), &id).await?;
     Ok(Json(TicketStatusView {
         ticket_id: ticket.ticket_id.to_string(),
         status: ticket.status,

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use contracts::lead_capture::{LeadView, UserConversationsResponse};
 use domain::lead::{UserId, all_conversation_ids};
+use http_kit::catalogue::ErrorCode;
 use http_kit::{ApiError, ErrorKey};
 use store::leads::LeadStore;
 use utoipa_axum::router::OpenApiRouter;
@@ -47,9 +48,9 @@ async fn user_conversations(
 ) -> Result<Json<UserConversationsResponse>, ApiError> {
     let user = UserId::parse(&user_id).map_err(|error| match error {
         domain::text::IdentifierError::Empty => {
-            ApiError::bad_request("missing_user_id", "UserId is required")
+            ApiError::new(ErrorCode::MissingUserId, "UserId is required")
         }
-        other => ApiError::bad_request("invalid_user_id", format!("userId {other}")),
+        other => ApiError::new(ErrorCode::InvalidUserId, format!("userId {other}")),
     })?;
     let leads = state
         .service
@@ -57,7 +58,10 @@ async fn user_conversations(
         .await
         .map_err(|error| ApiError::internal("Error retrieving user conversations", &error))?;
     if leads.is_empty() {
-        return Err(ApiError::not_found("No leads found for this userId"));
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "No leads found for this userId",
+        ));
     }
     let all_conversation_ids = all_conversation_ids(&leads)
         .into_iter()

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::StoreError;
+use crate::error::StoreError;
 
 /// How long an API request's writes may keep retrying: well inside the 10 s of an API function,
 /// beside the request's own round trips.

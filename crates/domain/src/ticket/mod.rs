@@ -1,5 +1,5 @@
 //! Support tickets (seed 004): their enums, ids, the status state machine, and what a new message
-//! does to a ticket's status.
+//! does to a ticket's status; how tickets are opened and changed is in `change`.
 
 use std::fmt;
 
@@ -8,6 +8,12 @@ use thiserror::Error;
 
 use crate::text::{IdentifierError, parse_identifier};
 use crate::wire::wire_enum;
+
+mod change;
+
+pub use change::{
+    FilledIn, Opening, TicketChange, TicketUpdate, channel_subject, customer_message,
+};
 
 wire_enum!(
     /// Where a ticket is in its life.
@@ -133,6 +139,9 @@ pub struct Attachment {
     pub size_bytes: Option<u64>,
 }
 
+/// The tag every ticket a chatbot handed over carries.
+pub const HANDOFF_TAG: &str = "chatbot_handoff";
+
 /// What a timeline entry holds: a message, or an event the help desk logged.
 pub const CONTENT_TEXT: &str = "text";
 pub const CONTENT_EVENT_LOG: &str = "event_log";
@@ -201,6 +210,11 @@ impl TimelineEntry {
     }
 
     /// Whether this is an agent's reply the customer can see (what the chatbot polls for).
+    /// Whether this is a system event (a logged change), not a message.
+    pub fn is_event(&self) -> bool {
+        self.content_type == CONTENT_EVENT_LOG
+    }
+
     pub fn is_public_agent_reply(&self) -> bool {
         self.sender_type == SenderType::Agent && self.visibility == Visibility::Public
     }

@@ -1,5 +1,4 @@
-//! Time and randomness for handlers, in one place so ids and timestamps are made the same way
-//! everywhere.
+//! Time and randomness, in one place so ids and timestamps are made the same way everywhere.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
