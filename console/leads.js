@@ -90,7 +90,14 @@ export function boardView(ctx, route) {
       column.leads = [...leads, ...column.leads.slice(column.firstPageSize || 0).filter((lead) => !ids.has(lead.id))];
       column.firstPageSize = leads.length;
     }
-    if (!more || column.cursor) column.cursor = answer.data.next_cursor;
+    // The cursor continues the last page loaded: a first page read again leaves it alone once
+    // the agent has loaded more.
+    if (more) {
+      column.cursor = answer.data.next_cursor;
+      column.extended = true;
+    } else if (!column.extended) {
+      column.cursor = answer.data.next_cursor;
+    }
     column.loaded = true;
     renderColumn(column);
     return true;
@@ -389,6 +396,7 @@ export function boardView(ctx, route) {
       column.leads = [];
       column.firstPageSize = 0;
       column.cursor = null;
+      column.extended = false;
       column.loaded = false;
     }
     loadAll().catch(() => {});
