@@ -114,9 +114,14 @@ const LABELS = {
 
 export const label = (value) => LABELS[value] || String(value ?? '');
 
+/** What a badge of each kind is, said before its value to screen readers ("Status: Open"). */
+const BADGE_NAMES = { status: 'Status', stage: 'Stage', intent: 'Temperature' };
+
 /** A small coloured label, e.g. a status; the kind and value pick its colours. */
 export function badge(kind, value, text = label(value)) {
-  return h('span', { class: `badge ${kind} ${kind}-${String(value).toLowerCase()}`, text });
+  return h('span', { class: `badge ${kind} ${kind}-${String(value).toLowerCase()}` },
+    BADGE_NAMES[kind] ? h('span', { class: 'visually-hidden', text: `${BADGE_NAMES[kind]}: ` }) : null,
+    text);
 }
 
 /** Whether a ticket in status `from` may move to `to`: the API's state machine, as a hint. */
