@@ -16,6 +16,13 @@ CARGO_LAMBDA := $(FRONTDESK_CACHE)/venv-cargo-lambda/bin/cargo-lambda
 CHECKOV := $(FRONTDESK_CACHE)/venv-checkov/bin/checkov
 # Every function crate, by directory name (= package = binary = SAM `Binary`).
 FUNCTIONS := $(notdir $(wildcard crates/functions/*))
+# Where `make build` leaves each function's `<function>/bootstrap` (cargo-lambda's default, under
+# the cargo target directory); the artifact tests read them from there.
+BUILD_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+LAMBDA_DIR := $(BUILD_DIR)/lambda
+# What the last complete `make test` built from, so a fresh clone over the same build directory
+# rebuilds only the crates whose files changed (infra/source_times.py).
+SOURCE_TIMES := $(BUILD_DIR)/frontdesk-source-times.tsv
 
 # Table names of the local stack.
 LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
@@ -28,12 +35,12 @@ LOCAL_TABLES := DYNAMODB_LEADS_TABLE=frontdesk-local-Leads \
 	DYNAMODB_TENANTS_TABLE=frontdesk-local-Tenants \
 	DYNAMODB_BOT_USERS_TABLE=frontdesk-local-BotUsers
 
-.PHONY: help dev token events test check fmt clippy unit-and-integration e2e validate-template build bench soak tools clean
+.PHONY: help dev token events test source-times check fmt clippy unit-and-integration e2e validate-template build bench soak tools clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
 
-tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, checkov, openapi-spec-validator, chromium, playwright, valgrind, openssl) once per machine
+tools: ## Install the local-stack tools (moto, tansu, aws-sam-cli, cargo-lambda, checkov, openapi-spec-validator, chromium, playwright, valgrind, openssl, cmake, qemu) once per machine
 	@infra/tools.sh all
 
 dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka; Ctrl-C stops it
@@ -53,7 +60,11 @@ token: ## Print a fresh ID token of a demo agent (AGENT=ana) from the running `m
 events: ## Tail the event topics of the running `make dev`, one line per event; Ctrl-C stops
 	@cargo run --quiet -p devserver -- events
 
-test: fmt clippy unit-and-integration e2e validate-template ## Everything CI checks
+test: source-times fmt clippy build unit-and-integration e2e validate-template ## Everything CI checks, the deployed artifacts included
+	@python3 infra/source_times.py record $(SOURCE_TIMES) $(BUILD_DIR)
+
+source-times: ## Give unchanged files the times the build directory last saw them with (a fresh clone rebuilds only what changed)
+	@python3 infra/source_times.py restore $(SOURCE_TIMES) $(BUILD_DIR)
 
 fmt: ## Check formatting
 	cargo fmt --all -- --check
@@ -61,12 +72,17 @@ fmt: ## Check formatting
 clippy: ## Lint with warnings as errors
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-unit-and-integration: ## Unit tests, and integration tests against moto and a Kafka broker on free ports
+# After `build`: the artifact tests check and run the arm64 binaries it produced (under QEMU), and
+# LAMBDA_ARTIFACTS makes a missing one a failure rather than a skip. The release build for aarch64
+# and this debug build for the host use different cargo build directories, so neither waits on the
+# other's lock; ordering them only keeps two builds off two cores at once.
+unit-and-integration: build ## Unit tests, integration tests against moto and a Kafka broker on free ports, the arm64 artifacts under QEMU
 	@infra/tools.sh moto
 	@infra/tools.sh tansu
 	@infra/tools.sh openssl
 	@infra/tools.sh openapi-validator
-	infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
+	@infra/tools.sh qemu
+	LAMBDA_ARTIFACTS=$(LAMBDA_DIR) infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 
 e2e: ## The chat widget and the agent console in headless Chromium, against moto and a devserver on free ports
 	env $(LOCAL_TABLES) infra/e2e.sh
@@ -80,10 +96,14 @@ validate-template: ## sam validate --lint and the checkov policy scan on templat
 		$(SAM) validate --lint --template template.yaml --region us-east-1
 	$(CHECKOV) --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
+# cargo-lambda cross-compiles with zig, C and C++ included: librdkafka through CMake (cmake-build),
+# OpenSSL, zlib, zstd and libcurl from their crates' sources, so nothing of this machine's own
+# libraries ends up in a binary (tests/tests/artifacts.rs checks).
 build: ## Release Lambda artifacts for arm64: target/lambda/<function>/bootstrap
 	@infra/tools.sh cargo-lambda
+	@infra/tools.sh cmake
 	PATH="$(FRONTDESK_CACHE)/venv-cargo-lambda/bin:$$PATH" \
-		cargo lambda build --release --arm64 $(addprefix -p ,$(FUNCTIONS))
+		cargo lambda build --release --arm64 --locked $(addprefix -p ,$(FUNCTIONS))
 
 # Passed on to `bench run`, e.g. BENCH_ARGS="--phases cold --functions lead-capture" (BENCHMARKS.md).
 BENCH_ARGS ?=

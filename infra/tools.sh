@@ -94,6 +94,24 @@ install_openssl() {
   install_debian_package /etc/ssl/certs/ca-certificates.crt ca-certificates
 }
 
+# CMake, which builds librdkafka for `make build`: rdkafka's cmake-build feature hands the C
+# compilers cargo-lambda chose for aarch64 to CMake, where librdkafka's own configure script would
+# probe with the build machine's gcc. OpenSSL's build scripts (openssl-src) need Debian's whole
+# perl, not only perl-base (IPC::Cmd); /usr/bin/cpan is one of its files.
+install_cmake() {
+  install_debian_package /usr/bin/cmake cmake
+  install_debian_package /usr/bin/cpan perl
+}
+
+# QEMU's user-mode emulator and the arm64 C library it loads, so tests run the arm64 `bootstrap`
+# files `make build` produced on this machine (tests/tests/arm64_bootstrap.rs). The loader, glibc
+# and libgcc_s, what provided.al2023 gives a function, are found under /usr/aarch64-linux-gnu.
+install_qemu() {
+  install_debian_package /usr/bin/qemu-aarch64 qemu-user
+  install_debian_package /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 libc6-arm64-cross
+  install_debian_package /usr/aarch64-linux-gnu/lib/libgcc_s.so.1 libgcc-s1-arm64-cross
+}
+
 # Valgrind, whose callgrind counts the instructions of a request for `make bench`.
 install_valgrind() {
   install_debian_package /usr/bin/valgrind valgrind
@@ -134,6 +152,8 @@ case "$want" in
   playwright) with_lock playwright install_playwright ;;
   valgrind) install_valgrind ;;
   openssl) install_openssl ;;
+  cmake) install_cmake ;;
+  qemu) install_qemu ;;
   all)
     "$0" moto
     "$0" sam
@@ -145,6 +165,8 @@ case "$want" in
     "$0" playwright
     "$0" valgrind
     "$0" openssl
+    "$0" cmake
+    "$0" qemu
     ;;
-  *) echo "usage: $0 [moto|sam|cargo-lambda|checkov|openapi-validator|tansu|chromium|playwright|valgrind|openssl|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [moto|sam|cargo-lambda|checkov|openapi-validator|tansu|chromium|playwright|valgrind|openssl|cmake|qemu|all]" >&2; exit 2 ;;
 esac

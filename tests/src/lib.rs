@@ -3,8 +3,10 @@
 //! request through a router.
 //!
 //! The tests run under `make test`, which starts moto and sets `AWS_ENDPOINT_URL`.
-//! The event tests also use the Kafka broker it starts (see [`kafka`]).
+//! The event tests also use the Kafka broker it starts (see [`kafka`]); the artifact tests, the
+//! arm64 binaries `make build` produced (see [`artifacts`]).
 
+pub mod artifacts;
 pub mod desk;
 pub mod kafka;
 

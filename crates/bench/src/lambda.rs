@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use local_runtime::process::{self, Answer, Launch, Timeouts};
 use serde_json::{Value, json};
 
-use crate::process::{self, Answer, Launch};
 use crate::proxy::RecordingEndpoint;
 use crate::scenarios::Variation;
 use crate::stack::Stack;
@@ -133,6 +133,8 @@ impl Context<'_> {
     ) -> Result<process::Run, Error> {
         process::run(Launch {
             binary: &subject.binary,
+            runner: &[],
+            timeouts: Timeouts::default(),
             function_name: &subject.name,
             env: &self.stack.env,
             event,
@@ -260,6 +262,8 @@ pub async fn memory(
             .collect();
         let run = process::run(Launch {
             binary: &subject.binary,
+            runner: &[],
+            timeouts: Timeouts::default(),
             function_name: &subject.name,
             env: &env,
             event,

@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 
 use crate::Error;
 use crate::devserver_process::{Devserver, Events};
-use crate::process::{peak_kib, resident_kib};
 use crate::stack::Stack;
 use crate::stats::{median, percentile, summary};
+use local_runtime::process::{peak_kib, resident_kib};
 
 mod traffic;
 

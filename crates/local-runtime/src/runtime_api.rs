@@ -99,7 +99,7 @@ async fn next(State(shared): State<Shared>) -> Response {
     let Ok(event) = event.await else {
         return StatusCode::GONE.into_response();
     };
-    let request_id = format!("bench-{}", COUNTER.fetch_add(1, Ordering::Relaxed));
+    let request_id = format!("local-{}", COUNTER.fetch_add(1, Ordering::Relaxed));
     let deadline = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()

@@ -13,13 +13,31 @@ use serde_json::Value;
 use crate::Error;
 use crate::runtime_api::{Arrival, RuntimeApi};
 
-/// How long a process may take to first poll, and to answer one event.
-const INIT_TIMEOUT: Duration = Duration::from_secs(30);
-const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a process may take to first poll, and to answer one event (and poll again).
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub init: Duration,
+    pub invoke: Duration,
+}
+
+impl Default for Timeouts {
+    /// Generous for a native binary, whose whole cold start takes milliseconds.
+    fn default() -> Self {
+        Self {
+            init: Duration::from_secs(30),
+            invoke: Duration::from_secs(30),
+        }
+    }
+}
 
 /// One process start and its invocations.
 pub struct Launch<'a> {
     pub binary: &'a Path,
+    /// A program and its arguments the binary is started through, such as an emulator for
+    /// another architecture (`["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"]`), whose memory
+    /// is then what the peaks count; empty to start the binary itself.
+    pub runner: &'a [&'a str],
+    pub timeouts: Timeouts,
     pub function_name: &'a str,
     pub env: &'a [(String, String)],
     pub event: &'a [u8],
@@ -63,7 +81,14 @@ pub async fn run(launch: Launch<'_>) -> Result<Run, Error> {
         .create(true)
         .append(true)
         .open(launch.log)?;
-    let mut command = std::process::Command::new(launch.binary);
+    let mut command = match launch.runner.split_first() {
+        Some((program, arguments)) => {
+            let mut command = std::process::Command::new(program);
+            command.args(arguments).arg(launch.binary);
+            command
+        }
+        None => std::process::Command::new(launch.binary),
+    };
     // Nothing of the harness's own environment leaks in: the function sees what Lambda would
     // set, and the configuration of the stack.
     command
@@ -78,24 +103,29 @@ pub async fn run(launch: Launch<'_>) -> Result<Run, Error> {
     let pid = child.0.id();
 
     let outcome = async {
-        let Some(polled) = next_poll(&mut api, INIT_TIMEOUT).await? else {
+        let Some(polled) = next_poll(&mut api, launch.timeouts.init).await? else {
             return Err::<(Run, Reply), Error>("no first poll".into());
         };
         let init = polled.0.duration_since(started);
         (launch.before_invocation)();
-        let (first, first_answer) = invoke(&mut api, polled.1, launch.event).await?;
+        let (first, first_answer) =
+            invoke(&mut api, polled.1, launch.event, launch.timeouts.invoke).await?;
         let peak_after_first_kib = peak_kib(pid)?;
         let mut warm = Vec::with_capacity(launch.invocations.saturating_sub(1));
         for _ in 1..launch.invocations {
-            let Some((_, reply)) = next_poll(&mut api, INVOKE_TIMEOUT).await? else {
+            let Some((_, reply)) = next_poll(&mut api, launch.timeouts.invoke).await? else {
                 return Err("no poll after an answer".into());
             };
             (launch.before_invocation)();
-            warm.push(invoke(&mut api, reply, launch.event).await?.0);
+            warm.push(
+                invoke(&mut api, reply, launch.event, launch.timeouts.invoke)
+                    .await?
+                    .0,
+            );
         }
         // The process is parked in its next poll now, as Lambda would freeze it; the poll is
         // held until the process is stopped, so it cannot exit on an answer in between.
-        let Some((_, parked)) = next_poll(&mut api, INVOKE_TIMEOUT).await? else {
+        let Some((_, parked)) = next_poll(&mut api, launch.timeouts.invoke).await? else {
             return Err("no poll after the last answer".into());
         };
         let peak_kib = peak_kib(pid)?;
@@ -160,7 +190,7 @@ fn lambda_env(function_name: &str, api: &RuntimeApi) -> Vec<(String, String)> {
         ),
         (
             "AWS_LAMBDA_LOG_STREAM_NAME",
-            "2026/01/01/[$LATEST]bench".to_owned(),
+            "2026/01/01/[$LATEST]local".to_owned(),
         ),
         ("AWS_LAMBDA_LOG_FORMAT", "JSON".to_owned()),
         ("AWS_LAMBDA_LOG_LEVEL", "INFO".to_owned()),
@@ -195,12 +225,13 @@ async fn invoke(
     api: &mut RuntimeApi,
     reply: Reply,
     event: &[u8],
+    timeout: Duration,
 ) -> Result<(Duration, Answer), Error> {
     let sent = Instant::now();
     reply
         .send(event.to_vec())
         .map_err(|_| "the poll was dropped")?;
-    match api.arrival(INVOKE_TIMEOUT).await {
+    match api.arrival(timeout).await {
         Some(Arrival::Outcome { at, error, body }) => {
             Ok((at.duration_since(sent), Answer { error, body }))
         }
