@@ -91,7 +91,7 @@ unit-and-integration: build ## Unit tests, integration tests against moto and a 
 	@infra/tools.sh qemu
 	LAMBDA_ARTIFACTS=$(LAMBDA_DIR) infra/moto.sh -- infra/tansu.sh -- cargo test --workspace --locked
 
-e2e: ## The chat widget in headless Chromium, against moto and a devserver on free ports
+e2e: ## The chat widget and the agent console in headless Chromium, against moto and a devserver on free ports
 	env $(LOCAL_TABLES) infra/e2e.sh
 
 # checkov's findings are fixed, or skipped in the template with the reason next to the skip (a

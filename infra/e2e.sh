@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the browser tests in tests/e2e against a devserver of their own: installs Chromium and the
-# tests' node packages when missing, builds the devserver and frontdesk-admin, starts moto and the
-# devserver on free loopback ports, waits until it answers, runs the tests with FRONTDESK_URL set,
-# and stops everything afterwards, however the tests end.
+# tests' node packages when missing, runs the node-only tests (*.test.mjs: the console's SRP
+# against Cognito's own library), builds the devserver and frontdesk-admin, starts moto and the
+# devserver on free loopback ports, waits until it answers, runs the browser tests (*.e2e.mjs:
+# the chat widget and the agent console) with FRONTDESK_URL set, and stops everything afterwards,
+# however the tests end.
 #
 #   env DYNAMODB_…_TABLE=… infra/e2e.sh      (what `make e2e` runs, with the local table names)
 #
@@ -17,6 +19,7 @@ cd "$root"
 if [[ ${1:-} != --inside-moto ]]; then
   "$here/tools.sh" chromium
   "$here/tools.sh" playwright
+  node --test "$root"/tests/e2e/*.test.mjs
   cargo build --quiet --locked -p devserver -p admin
   exec "$here/moto.sh" -- "$0" --inside-moto
 fi

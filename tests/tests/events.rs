@@ -378,6 +378,31 @@ const EXPECTATIONS: &[Expectation] = &[
         // JavaScript, not JSON.
         check: Value::is_null,
     },
+    Expectation {
+        file: "console/get-page.json",
+        status: StatusCode::OK,
+        // The page, not JSON.
+        check: Value::is_null,
+    },
+    Expectation {
+        file: "console/get-config.json",
+        status: StatusCode::OK,
+        check: |body| {
+            body["userPoolId"]
+                .as_str()
+                .is_some_and(|pool| pool.starts_with("us-east-1_"))
+                && body["clientId"].as_str().is_some_and(|id| !id.is_empty())
+                && body["cognitoEndpoint"]
+                    .as_str()
+                    .is_some_and(|url| url.starts_with("http://127.0.0.1:"))
+        },
+    },
+    Expectation {
+        file: "console/get-script.json",
+        status: StatusCode::OK,
+        // JavaScript, not JSON.
+        check: Value::is_null,
+    },
 ];
 
 fn function_app(stack: &Stack, function: &str) -> Router {
@@ -419,6 +444,7 @@ fn function_app(stack: &Stack, function: &str) -> Router {
             chatbot_chat_internal::app(&stack.backend, &stack.agents, chat.clone())
         }
         "widget-script" => widget_script::app(),
+        "console" => console::app(&devserver::cognito::console_config(stack.agents.settings())),
         other => panic!("events/{other}/ has no function to replay it through"),
     }
 }

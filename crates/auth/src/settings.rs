@@ -72,7 +72,7 @@ pub fn default_issuer(region: &str, user_pool_id: &str) -> String {
 }
 
 /// The region part of a `<region>_<id>` pool id.
-fn pool_region(user_pool_id: &str) -> Option<&str> {
+pub fn pool_region(user_pool_id: &str) -> Option<&str> {
     let (region, rest) = user_pool_id.split_once('_')?;
     let looks_like_region = region.split('-').count() >= 3
         && region

@@ -125,6 +125,9 @@ const SCRIPT: &[Step] = &[
     sample("chatbot-chat/message.json"),
     sample("chatbot-chat-internal/message.json"),
     sample("widget-script/get-widget.json"),
+    sample("console/get-page.json"),
+    sample("console/get-config.json"),
+    sample("console/get-script.json"),
 ];
 
 /// The event text of a step in `stack`.

@@ -180,6 +180,21 @@ pub fn settings(pool: &LocalPool, endpoint: &str) -> CognitoSettings {
     cognito
 }
 
+/// What the agent console signs in with: the pool and app client whose tokens the agent routes
+/// accept (`cognito`), at the Cognito endpoint of the local stack (`AWS_ENDPOINT_URL`).
+pub fn console_config(cognito: &CognitoSettings) -> console::ConsoleConfig {
+    let mut settings = Settings::new(|name: &str| match name {
+        "COGNITO_USER_POOL_ID" => Some(cognito.user_pool_id.clone()),
+        "COGNITO_APP_CLIENT_ID" => Some(cognito.app_client_ids.join(",")),
+        _ => std::env::var(name).ok(),
+    });
+    let config = console::ConsoleConfig::read(&mut settings);
+    settings
+        .finish()
+        .expect("a local pool has every setting the console needs");
+    config
+}
+
 /// Where moto serves a pool's signing keys.
 pub fn jwks_url(pool: &LocalPool, endpoint: &str) -> String {
     format!(
@@ -254,8 +269,11 @@ async fn create_app_client(client: &Client, user_pool_id: &str) -> Result<String
         .create_user_pool_client()
         .user_pool_id(user_pool_id)
         .client_name(APP_CLIENT_NAME)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
+        // The deployed client's flows (the console signs in with SRP), and the admin flow
+        // `make token` and the tests sign the demo agents in with.
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
         .send()
         .await
         .map_err(|error| sdk_error("CreateUserPoolClient", &error))?;

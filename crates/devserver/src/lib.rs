@@ -1,5 +1,6 @@
 //! The whole product on one port: every function's router merged, as API Gateway would route
-//! them, plus the local stack's demo tenants and a demo shop page that embeds the chat widget.
+//! them (the agent console at `/console` among them), plus the local stack's demo tenants and a
+//! demo shop page that embeds the chat widget.
 //! `make dev` runs it; the end-to-end tests drive it.
 
 pub mod cognito;
@@ -51,6 +52,7 @@ pub fn app(backend: &store::Backend, agents: &auth::AgentAuth, chat: ChatService
         .merge(chatbot_chat::app(backend, agents, chat.clone()))
         .merge(chatbot_chat_internal::app(backend, agents, chat))
         .merge(widget_script::app())
+        .merge(console::app(&cognito::console_config(agents.settings())))
         .merge(demo_page::routes())
         .fallback(http_kit::errors::route_not_found)
         .layer(axum::middleware::map_response(|response| {

@@ -244,7 +244,9 @@ fn dotenv(
 }
 
 fn banner(base: &str, env_file: &str, pool: &LocalPool, events: Option<&Events>) -> String {
-    let mut out = format!("\nFrontdesk is running on {base}\n\n");
+    let mut out = format!(
+        "\nFrontdesk is running on {base}\n\n  agent console {base}/console (sign in as ana)\n  demo shop     {base}/demo\n\n"
+    );
     for demo in demo::TENANTS {
         let _ = writeln!(out, "  tenant {:<8} API key {}", demo.tenant, demo.api_key);
     }

@@ -44,17 +44,26 @@ pub fn if_match_versions(headers: &HeaderMap) -> Result<Option<Vec<u64>>, ApiErr
     ))
 }
 
-/// Whether `If-None-Match` names `tag` (or is `*`). Weak comparison, as RFC 9110 asks for this
-/// header.
-fn none_match(headers: &HeaderMap, tag: &HeaderValue) -> bool {
-    let Some(Ok(given)) = headers.get(header::IF_NONE_MATCH).map(HeaderValue::to_str) else {
-        return false;
-    };
-    let ours = tag.to_str().unwrap_or_default().trim_start_matches("W/");
-    given
-        .split(',')
-        .map(str::trim)
-        .any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == ours)
+/// A strong validator of `content`: the first 128 bits of its SHA-256, quoted. It changes exactly
+/// when the content does, and every instance of a function agrees on it.
+pub fn content_etag(content: &[u8]) -> String {
+    let digest = Sha256::digest(content);
+    format!("\"{}\"", hex::encode(&digest[..16]))
+}
+
+/// Whether the request's `If-None-Match` names `etag`, with the weak comparison RFC 9110
+/// §13.1.2 prescribes for it: a `W/` prefix is ignored, the header may list several tags (or
+/// come several times), and `*` matches anything.
+pub fn holds_current(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| {
+            value.split(',').map(str::trim).any(|candidate| {
+                candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+            })
+        })
 }
 
 /// The layer: a validator on every successful JSON answer to a GET, and `304` when the client
@@ -74,24 +83,21 @@ pub async fn validate(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let tag = match parts.headers.get(header::ETAG) {
-        Some(tag) => tag.clone(),
+    let (tag, body) = match parts.headers.get(header::ETAG) {
+        Some(tag) => (tag.to_str().unwrap_or_default().to_owned(), body),
         None => {
             let Ok(bytes) = to_bytes(body, HASHED_BODY_BYTES).await else {
                 return ApiError::internal("An answer could not be read", &"body over the limit")
                     .into_response();
             };
-            let digest = Sha256::digest(&bytes);
-            let tag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
-                .expect("hex is a header value");
-            parts.headers.insert(header::ETAG, tag.clone());
-            if none_match(&asked, &tag) {
-                return not_modified(parts.headers);
+            let tag = content_etag(&bytes);
+            if let Ok(value) = HeaderValue::from_str(&tag) {
+                parts.headers.insert(header::ETAG, value);
             }
-            return Response::from_parts(parts, Body::from(bytes));
+            (tag, Body::from(bytes))
         }
     };
-    if none_match(&asked, &tag) {
+    if holds_current(&asked, &tag) {
         return not_modified(parts.headers);
     }
     Response::from_parts(parts, body)
@@ -137,18 +143,36 @@ mod tests {
     }
 
     #[test]
-    fn if_none_match_compares_weakly_and_takes_a_star() {
-        let tag = HeaderValue::from_static("\"v3\"");
-        assert!(none_match(
-            &headers(header::IF_NONE_MATCH, "W/\"v3\""),
-            &tag
-        ));
-        assert!(none_match(
-            &headers(header::IF_NONE_MATCH, "\"x\", \"v3\""),
-            &tag
-        ));
-        assert!(none_match(&headers(header::IF_NONE_MATCH, "*"), &tag));
-        assert!(!none_match(&headers(header::IF_NONE_MATCH, "\"v4\""), &tag));
-        assert!(!none_match(&HeaderMap::new(), &tag));
+    fn the_tag_follows_the_content() {
+        let tag = content_etag(b"one");
+        assert_eq!(tag.len(), 34);
+        assert!(tag.starts_with('"') && tag.ends_with('"'));
+        assert_eq!(tag, content_etag(b"one"));
+        assert_ne!(tag, content_etag(b"two"));
+    }
+
+    #[test]
+    fn if_none_match_is_compared_weakly_across_lists_and_headers() {
+        let tag = content_etag(b"one");
+        let with = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(header::IF_NONE_MATCH, HeaderValue::from_str(value).unwrap());
+            }
+            headers
+        };
+        for held in [
+            vec![tag.clone()],
+            vec![format!("W/{tag}")],
+            vec![format!("\"older\", {tag}")],
+            vec!["\"older\"".to_owned(), tag.clone()],
+            vec!["*".to_owned()],
+        ] {
+            let held: Vec<&str> = held.iter().map(String::as_str).collect();
+            assert!(holds_current(&with(&held), &tag), "{held:?}");
+        }
+        assert!(!holds_current(&with(&[]), &tag));
+        assert!(!holds_current(&with(&["\"older\""]), &tag));
+        assert!(!holds_current(&with(&[&content_etag(b"two")]), &tag));
     }
 }

@@ -264,6 +264,7 @@ fn routes_document() -> utoipa::openapi::OpenApi {
         chatbot_chat::routes().into_openapi(),
         chatbot_chat_internal::routes().into_openapi(),
         widget_script::routes().into_openapi(),
+        console::routes().into_openapi(),
         docs_routes().into_openapi(),
     ] {
         document.merge(part);

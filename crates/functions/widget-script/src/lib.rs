@@ -8,7 +8,7 @@ use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_kit::ErrorKey;
-use sha2::{Digest, Sha256};
+use http_kit::etag::{content_etag, holds_current};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,10 +23,7 @@ const CONTENT_TYPE: &str = "application/javascript; charset=utf-8";
 
 /// A strong validator derived from the content, so it changes exactly when the script does and
 /// every instance of the function agrees on it.
-static ETAG: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::digest(SCRIPT.as_bytes());
-    format!("\"{}\"", hex::encode(&digest[..16]))
-});
+static ETAG: LazyLock<String> = LazyLock::new(|| content_etag(SCRIPT.as_bytes()));
 
 /// The `ETag` the script is served with.
 pub fn etag() -> &'static str {
@@ -61,12 +58,7 @@ async fn widget_script(headers: HeaderMap) -> Response {
             HeaderValue::from_static(CACHE_CONTROL),
         ),
     ];
-    let holds_current = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .any(|value| matches_etag(value, etag));
-    if holds_current {
+    if holds_current(&headers, etag) {
         return (StatusCode::NOT_MODIFIED, validators).into_response();
     }
     (
@@ -75,14 +67,6 @@ async fn widget_script(headers: HeaderMap) -> Response {
         SCRIPT,
     )
         .into_response()
-}
-
-/// `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2): a `W/` prefix is ignored, and
-/// the header may list several tags or be `*`.
-fn matches_etag(if_none_match: &str, etag: &str) -> bool {
-    if_none_match.split(',').map(str::trim).any(|candidate| {
-        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
-    })
 }
 
 #[cfg(test)]
