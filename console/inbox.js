@@ -125,6 +125,7 @@ export function inboxView(ctx, route) {
       created_from: filters.from,
       created_to: filters.to,
       assigned_agent_id: filters.assignee === 'me' ? session.username : '',
+      sort: 'activity',
       limit,
       cursor,
     })}`;

@@ -549,6 +549,73 @@ async fn collect_pages(desk: &Desk, query: &str) -> BTreeSet<String> {
 }
 
 #[tokio::test]
+async fn the_inbox_order_brings_the_latest_activity_first() {
+    let desk = Desk::new().await;
+    let quiet = desk.open_ticket("+34600777001", json!({})).await;
+    let busy = desk.open_ticket("+34600777002", json!({})).await;
+    let newest = desk.open_ticket("+34600777003", json!({})).await;
+    let order = |listed: Vec<Value>| -> Vec<String> {
+        listed
+            .iter()
+            .map(|ticket| ticket["ticket_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        order(desk.tickets("sort=created").await),
+        [newest.clone(), busy.clone(), quiet.clone()]
+    );
+    // The oldest ticket gets a customer's message: it is the latest activity.
+    let (status, _) = desk
+        .as_widget(
+            Method::POST,
+            &format!("/api/tickets/{quiet}/message"),
+            Some(json!({"content": "Any news?"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        order(desk.tickets("sort=activity").await),
+        [quiet.clone(), newest.clone(), busy.clone()]
+    );
+    assert_eq!(
+        order(desk.tickets("").await),
+        [newest.clone(), busy.clone(), quiet.clone()],
+        "seed 004's order stays the default"
+    );
+    // Filters apply in that order too, and it pages.
+    desk.set_status(&busy, domain::ticket::TicketStatus::PendingCustomer)
+        .await;
+    assert_eq!(
+        order(desk.tickets("sort=activity&status=new").await),
+        [quiet.clone(), newest.clone()]
+    );
+    let (_, first) = desk
+        .as_ana(Method::GET, "/api/tickets/?sort=activity&limit=2", None)
+        .await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, rest) = desk
+        .as_ana(
+            Method::GET,
+            &format!("/api/tickets/?sort=activity&limit=2&cursor={cursor}"),
+            None,
+        )
+        .await;
+    let paged: Vec<&str> = first["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(rest["tickets"].as_array().unwrap())
+        .map(|ticket| ticket["ticket_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(paged, [busy.as_str(), quiet.as_str(), newest.as_str()]);
+    let (status, refused) = desk
+        .as_ana(Method::GET, "/api/tickets/?sort=oldest", None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["code"], "invalid_query");
+}
+
+#[tokio::test]
 async fn a_later_ticket_fills_in_what_the_customer_lacked_and_never_overwrites() {
     let desk = Desk::new().await;
     let handle = "+34600555000";

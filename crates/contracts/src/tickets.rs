@@ -146,6 +146,9 @@ pub struct ListTicketsQuery {
     pub page: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `created` (the default: newest opened first) or `activity` (latest change first: a new
+    /// message, a status, an assignment brings a ticket to the top).
+    pub sort: Option<String>,
 }
 
 /// A ticket in a listing. Listings carry no timeline entries (`timeline` is empty, as a

@@ -104,7 +104,8 @@ pub const API_KEYS: TableSpec = TableSpec {
 /// any number of messages works and the ticket with its first timeline page is one Query. Only ticket items
 /// carry the index attributes, so the indexes hold tickets alone: `tenant_status` =
 /// `<tenant>#<status>`, `tenant_assignee` = `<tenant>#<agent>`, `status_timestamp` =
-/// `<status>#<created_at>` (seed 004's `CustomerIndex`).
+/// `<status>#<created_at>` (seed 004's `CustomerIndex`); `TenantActivityIndex` orders a tenant's
+/// tickets by their last change (`updated_at`), for the inbox.
 pub const TICKETS: TableSpec = TableSpec {
     logical_id: "TicketsTable",
     env_var: "DYNAMODB_TICKETS_TABLE",
@@ -115,6 +116,11 @@ pub const TICKETS: TableSpec = TableSpec {
             name: "TenantCreatedIndex",
             partition_key: "tenant_id",
             sort_key: Some("created_at"),
+        },
+        IndexSpec {
+            name: "TenantActivityIndex",
+            partition_key: "tenant_id",
+            sort_key: Some("updated_at"),
         },
         IndexSpec {
             name: "TenantStatusIndex",

@@ -94,6 +94,9 @@ fn route_errors() -> Vec<(&'static str, Vec<ErrorCode>)> {
         ("swagger_ui", vec![]),
         ("redoc", vec![]),
         ("widget_script", vec![]),
+        ("console_page", vec![]),
+        ("console_config", vec![]),
+        ("console_asset", vec![NotFound]),
         // Seed 000
         (
             "capture_lead",

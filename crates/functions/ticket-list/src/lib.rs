@@ -9,7 +9,7 @@ use contracts::tickets::{ListTicketsQuery, TicketListResponse, TicketSummary};
 use domain::ticket::{Channel, CustomerId, Priority, TicketStatus};
 use http_kit::params::{bounded_number, enum_param, present, time_bound};
 use http_kit::{ApiError, ErrorCode};
-use usecases::tickets::{TicketQuery, list_tickets as listing};
+use usecases::tickets::{TicketOrder, TicketQuery, list_tickets as listing};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wiring::support::SupportState;
@@ -36,7 +36,7 @@ pub fn app(backend: &store::Backend, agents: &AgentAuth) -> Router {
     tag = "Tickets",
     params(ListTicketsQuery),
     responses(
-        (status = 200, description = "A page of tickets, newest first", body = TicketListResponse),
+        (status = 200, description = "A page of tickets, newest first (opened, or last changed with `sort=activity`)", body = TicketListResponse),
         (status = 400, description = "`invalid_query`: a filter or paging parameter is invalid (or given twice); `invalid_cursor`: cursor is not one this listing gave"),
         (status = 401, description = "No valid agent token"),
     ),
@@ -61,7 +61,18 @@ async fn list_tickets(
             "use either page or cursor, not both",
         ));
     }
+    let order = match present(query.sort.as_deref()) {
+        None | Some("created") => TicketOrder::Created,
+        Some("activity") => TicketOrder::Activity,
+        Some(other) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidQuery,
+                format!("unknown sort '{other}'; expected created or activity"),
+            ));
+        }
+    };
     let listing_query = TicketQuery {
+        order,
         status: enum_param(query.status.as_deref(), TicketStatus::parse)?,
         priority: enum_param(query.priority.as_deref(), Priority::parse)?,
         assigned_agent_id: present(query.assigned_agent_id.as_deref()).map(str::to_owned),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::TenantId;
-use usecases::tickets::{TicketPage, TicketQuery};
+use usecases::tickets::{TicketOrder, TicketPage, TicketQuery};
 use usecases::{InvalidCursor, ListError};
 
 use super::TicketStore;
@@ -120,7 +120,19 @@ impl ListingPlan {
         };
         let mut status_in_key = false;
         let mut assignee_in_key = false;
-        if let Some(customer) = &query.customer {
+        if query.order == TicketOrder::Activity {
+            // Ordered by the last change: every other filter reads the tenant's index.
+            plan.index = "TenantActivityIndex";
+            plan.partition = ("tenant_id", tenant.to_string());
+            plan.sort = ("updated_at", None);
+            if let Some(customer) = &query.customer {
+                plan.filter("customer_id = :customer", ":customer", customer.to_string());
+            }
+            if let Some((from, to)) = range {
+                plan.filter("created_at >= :created_from", ":created_from", from);
+                plan.filter("created_at <= :created_to", ":created_to", to);
+            }
+        } else if let Some(customer) = &query.customer {
             plan.partition = ("customer_id", customer.to_string());
             plan.filter("tenant_id = :tenant", ":tenant", tenant.to_string());
             plan.thinned = false;

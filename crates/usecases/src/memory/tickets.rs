@@ -18,8 +18,8 @@ use super::{Races, Stall, answer, contend, decode_cursor, encode_cursor, lock};
 use crate::channels::{DeliveryReports, StatusReport};
 use crate::replays::Replays;
 use crate::tickets::{
-    Claim, CustomerWrite, KnownCustomer, NewTicketWrite, TicketPage, TicketQuery, TicketReader,
-    TicketWithTimeline, TicketWriter, TimelinePage, Written,
+    Claim, CustomerWrite, KnownCustomer, NewTicketWrite, TicketOrder, TicketPage, TicketQuery,
+    TicketReader, TicketWithTimeline, TicketWriter, TimelinePage, Written,
 };
 use crate::{InvalidCursor, ListError, StoreError};
 
@@ -315,7 +315,8 @@ fn entry_key(written: u64, position: usize, entry: &TimelineEntry) -> String {
 /// the listing it came from.
 fn listing(tenant: &TenantId, query: &TicketQuery) -> String {
     format!(
-        "{tenant}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        "{tenant}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        query.order,
         query.status,
         query.priority,
         query.assigned_agent_id,
@@ -327,11 +328,20 @@ fn listing(tenant: &TenantId, query: &TicketQuery) -> String {
     )
 }
 
-/// Where a listing stands in newest-first order: created when, and in which write.
+/// Where a listing stands in newest-first order: created (or last changed) when, and in which
+/// write.
 type Place = (String, u64);
 
 fn place(stored: &StoredTicket) -> Place {
     (stored.ticket.created_at.clone(), stored.arrival)
+}
+
+/// The place of `stored` in a listing of `order`.
+fn place_in(order: TicketOrder, stored: &StoredTicket) -> Place {
+    match order {
+        TicketOrder::Created => place(stored),
+        TicketOrder::Activity => (stored.ticket.updated_at.clone(), stored.arrival),
+    }
 }
 
 fn listing_cursor(listing: &str, last: &Place) -> String {
@@ -478,14 +488,20 @@ impl TicketReader for MemoryTickets {
                     .values()
                     .filter(|stored| stored.tenant == *tenant && matches(&stored.ticket, query))
                     .collect();
-                matching.sort_by_key(|stored| std::cmp::Reverse(place(stored)));
+                matching.sort_by_key(|stored| std::cmp::Reverse(place_in(query.order, stored)));
                 let mut rest = matching
                     .into_iter()
-                    .filter(|stored| after.as_ref().is_none_or(|after| place(stored) < *after))
+                    .filter(|stored| {
+                        after
+                            .as_ref()
+                            .is_none_or(|after| place_in(query.order, stored) < *after)
+                    })
                     .skip(query.skip);
                 let page: Vec<&StoredTicket> = rest.by_ref().take(limit).collect();
                 let next_cursor = match (page.last(), rest.next()) {
-                    (Some(last), Some(_)) => Some(listing_cursor(&listing, &place(last))),
+                    (Some(last), Some(_)) => {
+                        Some(listing_cursor(&listing, &place_in(query.order, last)))
+                    }
                     _ => None,
                 };
                 TicketPage {

@@ -18,8 +18,8 @@ pub use handoff::{HandOffError, HandedOff, Handoff, hand_off};
 pub use message::{AddMessageError, NewMessage, add_message};
 pub use open::{OpenTicketError, TicketRequest, open_ticket};
 pub use ports::{
-    Claim, CustomerWrite, KnownCustomer, NewTicketWrite, TicketPage, TicketQuery, TicketReader,
-    TicketWithTimeline, TicketWriter, TimelinePage, Written,
+    Claim, CustomerWrite, KnownCustomer, NewTicketWrite, TicketOrder, TicketPage, TicketQuery,
+    TicketReader, TicketWithTimeline, TicketWriter, TimelinePage, Written,
 };
 pub use read::{
     CustomerTicketsError, ReadTicketError, as_seen_by, customer, customer_tickets, list_tickets,

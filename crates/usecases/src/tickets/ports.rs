@@ -33,9 +33,20 @@ pub struct TimelinePage<'a> {
     pub cursor: Option<&'a str>,
 }
 
+/// The order of a listing, newest first either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketOrder {
+    /// By when each ticket was opened (seed 004's order).
+    #[default]
+    Created,
+    /// By each ticket's last change: a message, a status, an assignment.
+    Activity,
+}
+
 /// Which tickets a listing wants, newest first. Every filter applies before the page is cut.
 #[derive(Debug, Clone, Default)]
 pub struct TicketQuery {
+    pub order: TicketOrder,
     pub status: Option<TicketStatus>,
     pub priority: Option<Priority>,
     pub assigned_agent_id: Option<String>,
