@@ -360,8 +360,9 @@ test('the inbox filters by status, assignee, channel, priority, tag and dates, a
   try {
     await page.getByLabel('Tag', { exact: true }).fill(tag);
     await page.getByLabel('Tag', { exact: true }).press('Enter');
-    // Newest first.
-    await shows(mail, urgent, chat);
+    // Newest activity first: the status change of the WhatsApp ticket came last, the
+    // assignment of the mail before it, and the chat has not moved since it was opened.
+    await shows(urgent, mail, chat);
 
     await page.getByLabel('Priority', { exact: true }).selectOption('high');
     await shows(urgent);
@@ -381,7 +382,7 @@ test('the inbox filters by status, assignee, channel, priority, tag and dates, a
     await page.getByLabel('Assignee', { exact: true }).selectOption('unassigned');
     await shows(urgent, chat);
     await page.getByLabel('Assignee', { exact: true }).selectOption('');
-    await shows(mail, urgent, chat);
+    await shows(urgent, mail, chat);
 
     const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
     await page.getByLabel('Created from').fill(tomorrow);
@@ -390,7 +391,7 @@ test('the inbox filters by status, assignee, channel, priority, tag and dates, a
     const today = new Date().toISOString().slice(0, 10);
     await page.getByLabel('Created from').fill(today);
     await page.getByLabel('Created to').fill(today);
-    await shows(mail, urgent, chat);
+    await shows(urgent, mail, chat);
 
     // The filters live in the address: a reload shows the same inbox.
     await page.getByLabel('Priority', { exact: true }).selectOption('low');
