@@ -66,6 +66,36 @@ pub fn holds_current(headers: &HeaderMap, etag: &str) -> bool {
         })
 }
 
+/// A file served as it was built (a script, a page, a stylesheet): its `ETag` and caching policy
+/// on every answer, and `304` without the body when the client holds this `etag` already.
+pub fn fixed_content(
+    headers: &HeaderMap,
+    etag: &str,
+    cache_control: &'static str,
+    content_type: &'static str,
+    body: impl IntoResponse,
+) -> Response {
+    let validators = [
+        (
+            header::ETAG,
+            HeaderValue::from_str(etag).expect("a quoted hex digest is a valid header value"),
+        ),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ),
+    ];
+    if holds_current(headers, etag) {
+        return (StatusCode::NOT_MODIFIED, validators).into_response();
+    }
+    (
+        validators,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
 /// The layer: a validator on every successful JSON answer to a GET, and `304` when the client
 /// has it already.
 pub async fn validate(request: Request, next: Next) -> Response {

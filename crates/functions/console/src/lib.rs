@@ -10,10 +10,10 @@ use std::sync::{Arc, LazyLock};
 use auth::CognitoSettings;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use domain::settings::{Settings, SettingsError};
-use http_kit::etag::{content_etag, holds_current};
+use http_kit::etag::{content_etag, fixed_content};
 use http_kit::{ApiError, ErrorCode, ErrorKey};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -245,25 +245,7 @@ fn respond(
     body: impl IntoResponse,
     headers: &HeaderMap,
 ) -> Response {
-    let validators = [
-        (
-            header::ETAG,
-            HeaderValue::from_str(etag).expect("a quoted hex digest is a valid header value"),
-        ),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
-        ),
-    ];
-    if holds_current(headers, etag) {
-        return (StatusCode::NOT_MODIFIED, validators).into_response();
-    }
-    (
-        validators,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
-        body,
-    )
-        .into_response()
+    fixed_content(headers, etag, CACHE_CONTROL, content_type, body)
 }
 
 #[cfg(test)]
@@ -271,6 +253,7 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::http::Request;
+    use axum::http::StatusCode;
     use http_body_util::BodyExt;
     use std::collections::HashMap;
     use tower::ServiceExt;

@@ -5,10 +5,10 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use http_kit::ErrorKey;
-use http_kit::etag::{content_etag, holds_current};
+use http_kit::etag::{content_etag, fixed_content};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -50,23 +50,7 @@ pub fn app() -> Router {
         (status = 304, description = "The copy named by `If-None-Match` is current"),
     ))]
 async fn widget_script(headers: HeaderMap) -> Response {
-    let etag = etag();
-    let validators = [
-        (header::ETAG, HeaderValue::from_static(etag)),
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
-        ),
-    ];
-    if holds_current(&headers, etag) {
-        return (StatusCode::NOT_MODIFIED, validators).into_response();
-    }
-    (
-        validators,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))],
-        SCRIPT,
-    )
-        .into_response()
+    fixed_content(&headers, etag(), CACHE_CONTROL, CONTENT_TYPE, SCRIPT)
 }
 
 #[cfg(test)]
@@ -74,6 +58,7 @@ mod tests {
     use super::*;
     use axum::body::Body;
     use axum::http::Request;
+    use axum::http::{StatusCode, header};
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
