@@ -693,6 +693,86 @@ fn the_api_logs_each_request_without_credentials_and_throttles_every_route() {
     parameter(&template, "ApiThrottlingRateLimit");
 }
 
+/// The header names of a `CorsConfiguration` list, in lower case (HTTP names are case-blind).
+fn header_names(list: &Value) -> BTreeSet<String> {
+    list.as_sequence()
+        .expect("a list of header names")
+        .iter()
+        .map(|name| name.as_str().unwrap().to_ascii_lowercase())
+        .collect()
+}
+
+#[tokio::test]
+async fn browsers_on_other_origins_may_send_and_read_the_validators_as_the_devserver_allows() {
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode};
+    use tower::ServiceExt;
+
+    let template = template();
+    let cors = &template["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
+    let own = |list: &[&str]| list.iter().map(|name| (*name).to_owned()).collect();
+    assert_eq!(
+        header_names(&cors["AllowHeaders"]),
+        own(&devserver::CORS_ALLOWED_HEADERS)
+    );
+    assert_eq!(
+        header_names(&cors["ExposeHeaders"]),
+        own(&devserver::CORS_EXPOSED_HEADERS)
+    );
+
+    // A dashboard on another origin moves a lead only while it is the version it read.
+    let app = axum::Router::new()
+        .route(
+            "/api/v1/leads/{id}",
+            axum::routing::get(|| async { ([("etag", "\"v3\"")], "{}") }),
+        )
+        .layer(devserver::cors(Some("https://crm.example")));
+    let preflight = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .method(Method::OPTIONS)
+                .uri("/api/v1/leads/lead-1")
+                .header("origin", "https://crm.example")
+                .header("access-control-request-method", "PATCH")
+                .header(
+                    "access-control-request-headers",
+                    "authorization,content-type,if-match",
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::OK);
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.split(',').any(|name| name.trim() == "if-match"),
+        "{allowed}"
+    );
+    let read = app
+        .oneshot(
+            Request::builder()
+                .uri("/api/v1/leads/lead-1")
+                .header("origin", "https://crm.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let exposed = read.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.split(',').any(|name| name.trim() == "etag"),
+        "{exposed}"
+    );
+}
+
 #[test]
 fn every_table_name_is_a_stack_output() {
     let template = template();

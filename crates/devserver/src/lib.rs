@@ -11,7 +11,7 @@ pub mod sandbox;
 pub mod stream_feed;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{HeaderName, HeaderValue, Method};
 use http_kit::ErrorKey;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use wiring::chat::ChatService;
@@ -60,8 +60,25 @@ pub fn app(backend: &store::Backend, agents: &auth::AgentAuth, chat: ChatService
         }))
 }
 
+/// The request headers a browser on another origin may send: seed 000's, and the validators a
+/// client polls and changes leads with (`If-None-Match`, `If-Match`). `template.yaml`'s
+/// `CorsConfiguration` lists the same (`tests/tests/deployment.rs`).
+pub const CORS_ALLOWED_HEADERS: [&str; 7] = [
+    "content-type",
+    "authorization",
+    "x-amz-date",
+    "x-api-key",
+    "idempotency-key",
+    "if-match",
+    "if-none-match",
+];
+
+/// The answer headers a browser on another origin may read: the next page's cursor, how long to
+/// wait after a 429, and the validator to send back.
+pub const CORS_EXPOSED_HEADERS: [&str; 3] = ["x-next-cursor", "retry-after", "etag"];
+
 /// CORS as the deployed HTTP API answers it (`template.yaml`'s `CorsConfiguration`): the origins
-/// in `ALLOWED_ORIGINS` (comma-separated; `*` or unset for any) and seed 000's allowed headers.
+/// in `ALLOWED_ORIGINS` (comma-separated; `*` or unset for any) and the headers above.
 pub fn cors(allowed_origins: Option<&str>) -> CorsLayer {
     let origins: Vec<HeaderValue> = allowed_origins
         .unwrap_or("*")
@@ -84,15 +101,6 @@ pub fn cors(allowed_origins: Option<&str>) -> CorsLayer {
             Method::PATCH,
             Method::OPTIONS,
         ])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            header::AUTHORIZATION,
-            HeaderName::from_static("x-amz-date"),
-            HeaderName::from_static("x-api-key"),
-            HeaderName::from_static("idempotency-key"),
-        ])
-        .expose_headers([
-            HeaderName::from_static("x-next-cursor"),
-            header::RETRY_AFTER,
-        ])
+        .allow_headers(CORS_ALLOWED_HEADERS.map(HeaderName::from_static))
+        .expose_headers(CORS_EXPOSED_HEADERS.map(HeaderName::from_static))
 }
