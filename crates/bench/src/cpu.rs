@@ -127,7 +127,7 @@ pub fn worker(args: &[String]) -> Result<(), Error> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        telemetry::init_logging();
+        telemetry::init_logging("bench");
         let mut settings = Settings::from_env();
         let tables = TableNames::read(&mut settings);
         let cognito = CognitoSettings::read(&mut settings);

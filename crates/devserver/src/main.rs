@@ -50,7 +50,7 @@ fn env_file() -> String {
 }
 
 async fn serve() -> Result<(), Error> {
-    telemetry::init_logging();
+    telemetry::init_logging("devserver");
     let addr: SocketAddr = std::env::var("FRONTDESK_ADDR")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()?;

@@ -39,15 +39,16 @@ pub use usecases::figures::{Figure, count};
 /// as `template.yaml` sets), plain text otherwise; the level comes from `AWS_LAMBDA_LOG_LEVEL`,
 /// else `RUST_LOG`, else INFO.
 pub fn init(function: &'static str) {
-    let _ = FUNCTION.set(function);
-    init_logging();
+    init_logging(function);
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
         install_recorder(function);
     }
 }
 
-/// Logging alone, for processes that are not a function (the devserver, the admin tool).
-pub fn init_logging() {
+/// Logging alone, for processes that are not a function (the devserver, which serves every
+/// route in one process, and the benchmarks); `process` names them in each log line.
+pub fn init_logging(process: &'static str) {
+    let _ = FUNCTION.set(process);
     let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok()
@@ -167,7 +168,7 @@ pub struct BatchContext<'a> {
     pub source: &'static str,
 }
 
-/// The function's name, as [`init`] was given it.
+/// The process's name, as [`init`] or [`init_logging`] was given it.
 pub fn function() -> &'static str {
     FUNCTION.get().copied().unwrap_or("unknown")
 }
