@@ -16,24 +16,22 @@ async fn the_team_is_the_tenants_agents_with_their_roles() {
     let desk = Desk::new().await;
     let (status, team) = desk.as_ana(Method::GET, "/api/agents", None).await;
     assert_eq!(status, StatusCode::OK, "{team}");
-    let members: Vec<(String, String)> = team["agents"]
+    let members: Vec<[String; 4]> = team["agents"]
         .as_array()
         .unwrap()
         .iter()
         .map(|agent| {
             assert_eq!(agent["enabled"], true, "{agent}");
-            (
-                agent["id"].as_str().unwrap().to_owned(),
-                agent["role"].as_str().unwrap().to_owned(),
-            )
+            ["id", "role", "name", "email"].map(|field| agent[field].as_str().unwrap().to_owned())
         })
         .collect();
-    // olga is in no group: she signs in but works nothing, so she is nobody's assignee.
+    // olga is in no group: she signs in but works nothing, so she is nobody's assignee. The
+    // names and emails are the pool's standard attributes, which the console shows.
     assert_eq!(
         members,
         [
-            ("adam".into(), "admin".into()),
-            ("ana".into(), "agent".into())
+            ["adam", "admin", "Adam Berg", "adam@acme.example"].map(String::from),
+            ["ana", "agent", "Ana Alves", "ana@acme.example"].map(String::from),
         ]
     );
     let (status, globex) = call_as(

@@ -74,19 +74,22 @@ pub async fn ensure_pool(client: &Client, name: &str) -> Result<LocalPool, Error
     })
 }
 
-/// Creates the demo agents (`demo::AGENTS`) with their permanent password, tenant and group;
-/// agents already there are brought back to that state.
+/// Creates the demo agents (`demo::AGENTS`) with their permanent password, tenant, name, email
+/// and group; agents already there are brought back to that state.
 pub async fn seed_agents(client: &Client, pool: &LocalPool) -> Result<(), Error> {
     for agent in demo::AGENTS {
-        let tenant = AttributeType::builder()
-            .name(format!("custom:{TENANT_ATTRIBUTE}"))
-            .value(agent.tenant)
-            .build()?;
+        let attribute =
+            |name: String, value: &str| AttributeType::builder().name(name).value(value).build();
+        let attributes = vec![
+            attribute(format!("custom:{TENANT_ATTRIBUTE}"), agent.tenant)?,
+            attribute("name".to_owned(), agent.name)?,
+            attribute("email".to_owned(), agent.email)?,
+        ];
         let created = client
             .admin_create_user()
             .user_pool_id(&pool.user_pool_id)
             .username(agent.username)
-            .user_attributes(tenant.clone())
+            .set_user_attributes(Some(attributes.clone()))
             .message_action(MessageActionType::Suppress)
             .send()
             .await;
@@ -101,7 +104,7 @@ pub async fn seed_agents(client: &Client, pool: &LocalPool) -> Result<(), Error>
                     .admin_update_user_attributes()
                     .user_pool_id(&pool.user_pool_id)
                     .username(agent.username)
-                    .user_attributes(tenant)
+                    .set_user_attributes(Some(attributes))
                     .send()
                     .await
                     .map_err(|error| sdk_error("AdminUpdateUserAttributes", &error))?;

@@ -152,6 +152,9 @@ pub async fn seed_channel_accounts(accounts: &ChannelAccountStore) -> Result<(),
 #[derive(Debug, Clone, Copy)]
 pub struct DemoAgent {
     pub username: &'static str,
+    /// The name and email the console shows beside the username (Cognito's standard attributes).
+    pub name: &'static str,
+    pub email: &'static str,
     pub tenant: &'static str,
     /// The Cognito group that gives the agent a role; `None` signs in but may do nothing.
     pub group: Option<&'static str>,
@@ -163,22 +166,30 @@ pub const AGENT_PASSWORD: &str = "Frontdesk-local-1";
 pub const AGENTS: [DemoAgent; 4] = [
     DemoAgent {
         username: "ana",
+        name: "Ana Alves",
+        email: "ana@acme.example",
         tenant: "acme",
         group: Some(auth::token::AGENTS_GROUP),
     },
     DemoAgent {
         username: "adam",
+        name: "Adam Berg",
+        email: "adam@acme.example",
         tenant: "acme",
         group: Some(auth::token::ADMINS_GROUP),
     },
     DemoAgent {
         username: "gina",
+        name: "Gina Moretti",
+        email: "gina@globex.example",
         tenant: "globex",
         group: Some(auth::token::AGENTS_GROUP),
     },
     // In no group: her token is genuine, and every agent route answers it 403.
     DemoAgent {
         username: "olga",
+        name: "Olga Nowak",
+        email: "olga@acme.example",
         tenant: "acme",
         group: None,
     },
