@@ -94,18 +94,25 @@ fn counter_write<'a>(
     Ok(Some(TransactWriteItem::builder().update(update).build()))
 }
 
-/// A tenant's counters of one set, each field summed over its shards (consistent reads: a read
-/// right after a change includes it).
-async fn read_counters(
+/// A tenant's counters of each set, each field summed over its shards, in one `BatchGetItem`
+/// (consistent reads: a read right after a change includes it).
+async fn read_counters<const N: usize>(
     client: &Client,
     table: &str,
-    counters: Counters,
     tenant: &TenantId,
-    fields: &[&str],
-) -> Result<Vec<i64>, StoreError> {
-    let keys = (0..SHARDS)
-        .map(|shard| HashMap::from([("shard".to_owned(), counters.key(tenant, shard))]))
-        .collect();
+    sets: [(Counters, &[&str]); N],
+) -> Result<[Vec<i64>; N], StoreError> {
+    let mut set_of_key = HashMap::new();
+    let mut keys = Vec::new();
+    for (at, (counters, _)) in sets.iter().enumerate() {
+        for shard in 0..SHARDS {
+            let key = counters.key(tenant, shard);
+            if let AttributeValue::S(text) = &key {
+                set_of_key.insert(text.clone(), at);
+            }
+            keys.push(HashMap::from([("shard".to_owned(), key)]));
+        }
+    }
     let mut request = Some(
         KeysAndAttributes::builder()
             .set_keys(Some(keys))
@@ -113,7 +120,7 @@ async fn read_counters(
             .build()
             .map_err(|error| StoreError::Malformed(error.to_string()))?,
     );
-    let mut totals = vec![0i64; fields.len()];
+    let mut totals = sets.map(|(_, fields)| vec![0i64; fields.len()]);
     while let Some(pending) = request.take() {
         let output = client
             .batch_get_item()
@@ -125,7 +132,16 @@ async fn read_counters(
             .and_then(|mut tables| tables.remove(table))
             .unwrap_or_default()
         {
-            for (total, field) in totals.iter_mut().zip(fields) {
+            let Some(&at) = item
+                .get("shard")
+                .and_then(|key| key.as_s().ok())
+                .and_then(|key| set_of_key.get(key))
+            else {
+                return Err(StoreError::Malformed(
+                    "a counter came back under a key not asked for".to_owned(),
+                ));
+            };
+            for (total, field) in totals[at].iter_mut().zip(sets[at].1) {
                 *total += counter(&item, field)?;
             }
         }
@@ -148,40 +164,51 @@ fn counter(item: &HashMap<String, AttributeValue>, field: &str) -> Result<i64, S
     }
 }
 
+/// The fields of the ticket counters: one per status.
+fn status_fields() -> Vec<&'static str> {
+    TicketStatus::ALL
+        .iter()
+        .map(|status| status.as_str())
+        .collect()
+}
+
+fn status_counts_of(totals: Vec<i64>) -> StatusCounts {
+    let mut counts = StatusCounts::default();
+    for (status, total) in TicketStatus::ALL.iter().zip(totals) {
+        counts.set(*status, total);
+    }
+    counts
+}
+
 /// A tenant's ticket counts, from the analytics `table`.
 pub(crate) async fn status_counts(
     client: &Client,
     table: &str,
     tenant: &TenantId,
 ) -> Result<StatusCounts, StoreError> {
-    let fields: Vec<&str> = TicketStatus::ALL
-        .iter()
-        .map(|status| status.as_str())
-        .collect();
-    let totals = read_counters(client, table, Counters::Tickets, tenant, &fields).await?;
-    let mut counts = StatusCounts::default();
-    for (status, total) in TicketStatus::ALL.iter().zip(totals) {
-        counts.set(*status, total);
-    }
-    Ok(counts)
+    let fields = status_fields();
+    let [totals] = read_counters(client, table, tenant, [(Counters::Tickets, &fields)]).await?;
+    Ok(status_counts_of(totals))
 }
 
 impl LeadFigures for LeadStore {
-    async fn tally(&self, tenant: &TenantId) -> Result<Tally, usecases::StoreError> {
-        let totals = read_counters(
+    async fn figures(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<(Tally, StatusCounts), usecases::StoreError> {
+        let fields = status_fields();
+        let [leads, tickets] = read_counters(
             &self.client,
             &self.analytics_table,
-            Counters::Leads,
             tenant,
-            &Tally::FIELDS,
+            [
+                (Counters::Leads, &Tally::FIELDS),
+                (Counters::Tickets, &fields),
+            ],
         )
         .await?;
         let mut values = [0i64; Tally::FIELDS.len()];
-        values.copy_from_slice(&totals);
-        Ok(Tally::from_values(values))
-    }
-
-    async fn ticket_counts(&self, tenant: &TenantId) -> Result<StatusCounts, usecases::StoreError> {
-        Ok(status_counts(&self.client, &self.analytics_table, tenant).await?)
+        values.copy_from_slice(&leads);
+        Ok((Tally::from_values(values), status_counts_of(tickets)))
     }
 }

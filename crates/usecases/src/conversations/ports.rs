@@ -212,11 +212,10 @@ pub trait TenantProfiles: Sync {
 
 /// The running figures of a tenant, moved by every write of a lead or a ticket.
 pub trait LeadFigures: Sync {
-    fn tally(&self, tenant: &TenantId) -> impl Future<Output = Result<Tally, StoreError>> + Send;
-
-    /// How many of the tenant's tickets are in each status.
-    fn ticket_counts(
+    /// Its leads' tally and how many of its tickets are in each status, read together (one
+    /// round trip for the summary the console polls).
+    fn figures(
         &self,
         tenant: &TenantId,
-    ) -> impl Future<Output = Result<StatusCounts, StoreError>> + Send;
+    ) -> impl Future<Output = Result<(Tally, StatusCounts), StoreError>> + Send;
 }

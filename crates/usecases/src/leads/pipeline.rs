@@ -162,8 +162,6 @@ pub struct Figures {
 
 /// The tenant's running figures.
 pub async fn figures(figures: &impl LeadFigures, tenant: &TenantId) -> Result<Figures, StoreError> {
-    Ok(Figures {
-        leads: figures.tally(tenant).await?,
-        tickets: figures.ticket_counts(tenant).await?,
-    })
+    let (leads, tickets) = figures.figures(tenant).await?;
+    Ok(Figures { leads, tickets })
 }

@@ -299,7 +299,7 @@ impl UserLeads for MemoryLeads {
 }
 
 impl MemoryLeads {
-    /// The tenant's ticket counts as [`LeadFigures::ticket_counts`] reads them (the tickets
+    /// The tenant's ticket counts as [`LeadFigures::figures`] reads them (the tickets
     /// themselves are [`super::MemoryTickets`]'s).
     pub fn set_ticket_counts(&self, tenant: &TenantId, counts: StatusCounts) {
         lock(&self.state)
@@ -309,19 +309,11 @@ impl MemoryLeads {
 }
 
 impl LeadFigures for MemoryLeads {
-    async fn tally(&self, tenant: &TenantId) -> Result<Tally, StoreError> {
-        Ok(lock(&self.state)
-            .figures
-            .get(tenant)
-            .copied()
-            .unwrap_or_default())
-    }
-
-    async fn ticket_counts(&self, tenant: &TenantId) -> Result<StatusCounts, StoreError> {
-        Ok(lock(&self.state)
-            .ticket_counts
-            .get(tenant)
-            .copied()
-            .unwrap_or_default())
+    async fn figures(&self, tenant: &TenantId) -> Result<(Tally, StatusCounts), StoreError> {
+        let state = lock(&self.state);
+        Ok((
+            state.figures.get(tenant).copied().unwrap_or_default(),
+            state.ticket_counts.get(tenant).copied().unwrap_or_default(),
+        ))
     }
 }
