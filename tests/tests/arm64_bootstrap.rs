@@ -1,7 +1,8 @@
 //! Runs what is deployed: the arm64 `bootstrap` files of `make build`, started under QEMU on this
 //! machine against a local Lambda Runtime API, as Lambda starts them, with the environment the
-//! template gives them: `ticket-get` answers an agent's read of a ticket from moto, and
-//! `stream-relay` publishes a table stream batch to the broker, where a consumer reads it back.
+//! template gives them: `ticket-get` answers an agent's read of a ticket from moto,
+//! `stream-relay` publishes a table stream batch to the broker, where a consumer reads it back,
+//! and every function writes one JSON log line and its metrics for an invocation.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -319,6 +320,129 @@ async fn a_deployed_function_logs_one_json_line_and_its_metrics_per_invocation_a
         assert!(
             !logged.contains(&format!("\"{secret}\"")) && !logged.contains(&format!("={secret}")),
             "{secret} must not be logged: {logged}"
+        );
+    }
+}
+
+/// Every deployed function, each started once under QEMU with its first sample event and the
+/// template's JSON log format: whatever it answers, the invocation is one JSON log line at INFO
+/// naming the function, its request and trace ids, latency and cold start (with the route and
+/// status of an HTTP call, or the source and record counts of an event batch), and an EMF document
+/// for the same request counting the cold start.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_deployed_function_logs_its_invocation_as_one_json_line_and_emf_metrics() {
+    let mut functions: Vec<String> = std::fs::read_dir(repo_root().join("crates/functions"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    functions.sort();
+    let names: Vec<&str> = functions.iter().map(String::as_str).collect();
+    let Some(dir) = lambda_dir(&names) else {
+        return;
+    };
+    if !qemu_available() {
+        return;
+    }
+    let desk = Desk::new().await;
+    let servers = bootstrap_servers();
+    let run = usecases::clock::random_u64() % 1_000_000;
+    let topics = Topics {
+        tickets: format!("logs-{run}-tickets"),
+        messages: format!("logs-{run}-messages"),
+        leads: format!("logs-{run}-leads"),
+    };
+    relay::ensure_topics(&servers, &topics)
+        .await
+        .unwrap_or_else(|error| panic!("the topics are created on {servers}: {error}"));
+    let mut env = support_env(&desk);
+    env.extend(
+        [
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+            ("KAFKA_BOOTSTRAP_SERVERS", servers.as_str()),
+            ("KAFKA_TOPIC_TICKETS", topics.tickets.as_str()),
+            ("KAFKA_TOPIC_MESSAGES", topics.messages.as_str()),
+            ("KAFKA_TOPIC_LEADS", topics.leads.as_str()),
+            ("LEX_BOT_TENANTS", "BOOKSTORE1=acme"),
+            // Nothing is sent to a provider: port 9 discards.
+            ("META_GRAPH_API_URL", "http://127.0.0.1:9/meta"),
+            ("X_API_URL", "http://127.0.0.1:9/x"),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned())),
+    );
+
+    for function in &functions {
+        let mut samples: Vec<String> = std::fs::read_dir(repo_root().join("events").join(function))
+            .unwrap_or_else(|error| panic!("{function} has sample events: {error}"))
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        samples.sort();
+        // Agents sign in; the ids other samples create here are left unknown (the answer may
+        // be a 404: it is logged all the same).
+        let mut event = sample(&format!("{function}/{}", samples[0]))
+            .replace("{{agent-token:ana}}", &desk.ana)
+            .replace("{{agent-token:adam}}", &desk.ana)
+            .replace("{{agent-token:gina}}", &desk.gina);
+        for placeholder in [
+            "ticket_id",
+            "customer_id",
+            "lead_id",
+            "session_id",
+            "internal_session_id",
+        ] {
+            event = event.replace(&format!("{{{{{placeholder}}}}}"), "unknown0");
+        }
+        let (_, logged) = invoke(function, &bootstrap(&dir, function), &env, &event, 1).await;
+        let lines: Vec<Value> = logged
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line).unwrap_or_else(|error| {
+                    panic!("{function}: every line is JSON ({error}): {line}")
+                })
+            })
+            .collect();
+        let invocations: Vec<&Value> = lines
+            .iter()
+            .filter(|line| line["message"] == "request" || line["message"] == "batch")
+            .collect();
+        assert_eq!(
+            invocations.len(),
+            1,
+            "{function}: one line for its invocation: {logged}"
+        );
+        let line = invocations[0];
+        assert_eq!(line["level"], "INFO", "{function}: {line}");
+        assert_eq!(line["function"], function.as_str(), "{line}");
+        assert_eq!(line["cold_start"], true, "{line}");
+        assert!(line["latency_ms"].is_number(), "{line}");
+        if line["message"] == "request" {
+            assert!(line["route"].is_string(), "{line}");
+            assert!(line["status"].is_number(), "{line}");
+        } else {
+            assert!(line["source"].is_string(), "{line}");
+            assert!(line["records"].is_number(), "{line}");
+        }
+        let request_id = line["request_id"].as_str().unwrap_or_default();
+        assert!(request_id.starts_with("local-"), "{line}");
+        assert!(
+            line["xray_trace_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("Root=1-")),
+            "{line}"
+        );
+        let counted_cold_start = lines
+            .iter()
+            .filter(|document| document["_aws"].is_object() && document["RequestId"] == request_id)
+            .flat_map(|document| {
+                document["_aws"]["CloudWatchMetrics"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+            })
+            .flat_map(|directive| directive["Metrics"].as_array().into_iter().flatten())
+            .any(|metric| metric["Name"] == "ColdStart");
+        assert!(
+            counted_cold_start,
+            "{function}: an EMF document of {request_id} counts the cold start: {logged}"
         );
     }
 }
