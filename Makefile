@@ -49,7 +49,7 @@ dev: ## Run every route on http://$(FRONTDESK_ADDR) against local moto and Kafka
 	@infra/tools.sh cargo-lambda
 	cargo build -p devserver
 	infra/moto.sh --port $(MOTO_PORT) -- infra/tansu.sh --port $(KAFKA_PORT) -- \
-		env $(LOCAL_TABLES) FRONTDESK_ADDR=$(FRONTDESK_ADDR) cargo run --quiet -p devserver
+		env $(LOCAL_TABLES) FRONTDESK_ADDR=$(FRONTDESK_ADDR) FRONTDESK_DEMO_ACTIVITY=1 cargo run --quiet -p devserver
 
 # The demo agent `make token` signs in: ana, adam, gina or olga (see crates/devserver/src/demo.rs).
 AGENT ?= ana

@@ -5,6 +5,7 @@
 
 pub mod cognito;
 pub mod demo;
+pub mod demo_activity;
 pub mod demo_page;
 pub mod outbound_feed;
 pub mod sandbox;

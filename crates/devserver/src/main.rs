@@ -1,6 +1,7 @@
-//! `make dev`: creates the tables, demo tenants and demo agents in the local stack, writes
-//! `.env.local`, feeds the tables' streams to the event relay, and serves every route on one port
-//! until Ctrl-C.
+//! `make dev`: creates the tables, demo tenants and demo agents in the local stack (and, with
+//! `FRONTDESK_DEMO_ACTIVITY=1`, as `make dev` sets it, the demo tenant's first tickets and leads),
+//! writes `.env.local`, feeds the tables' streams to the event relay, and serves every route on
+//! one port until Ctrl-C.
 //!
 //! `devserver token <agent>` (what `make token` runs) prints a fresh token for a demo agent of
 //! the running stack, and `devserver events` (`make events`) tails its event topics; both find
@@ -114,6 +115,12 @@ async fn serve() -> Result<(), Error> {
             let _ = feed_stopped.await;
         }))
     });
+    if std::env::var("FRONTDESK_DEMO_ACTIVITY").is_ok_and(|value| value == "1") {
+        let ana = cognito::id_token(&cognito_client, &pool, "ana").await?;
+        if devserver::demo_activity::seed(&app, &ana).await? {
+            tracing::info!("demo activity created: tickets and leads of acme for the console");
+        }
+    }
     println!("{}", banner(&base, &env_file, &pool, events.as_ref()));
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
