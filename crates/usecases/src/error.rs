@@ -29,3 +29,14 @@ pub enum ListError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// A listing's failure where no cursor was given (the first page a change answers with): an
+/// invalid cursor then can only come from data this code did not write.
+impl From<ListError> for StoreError {
+    fn from(error: ListError) -> Self {
+        match error {
+            ListError::Store(error) => error,
+            ListError::InvalidCursor(invalid) => Self::Malformed(invalid.to_string()),
+        }
+    }
+}

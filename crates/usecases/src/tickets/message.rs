@@ -42,13 +42,10 @@ pub enum AddMessageError {
     Store(#[from] StoreError),
 }
 
+/// The first page, read without a cursor.
 impl From<ListError> for AddMessageError {
     fn from(error: ListError) -> Self {
-        match error {
-            ListError::Store(error) => Self::Store(error),
-            // The first page is read without a cursor.
-            ListError::InvalidCursor(_) => Self::Store(StoreError::Malformed(error.to_string())),
-        }
+        Self::Store(error.into())
     }
 }
 

@@ -32,12 +32,10 @@ pub enum UpdateTicketError {
     Store(#[from] StoreError),
 }
 
+/// The first page, read without a cursor.
 impl From<ListError> for UpdateTicketError {
     fn from(error: ListError) -> Self {
-        match error {
-            ListError::Store(error) => Self::Store(error),
-            ListError::InvalidCursor(_) => Self::Store(StoreError::Malformed(error.to_string())),
-        }
+        Self::Store(error.into())
     }
 }
 
